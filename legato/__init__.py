@@ -1,0 +1,1 @@
+"""Legato: Django-style async views on an asynchronous request stack."""

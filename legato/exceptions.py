@@ -1,0 +1,56 @@
+"""Name the errors a view or the framework can raise.
+
+Django's names and hierarchy, so `except SuspiciousOperation` catches what a Django
+user expects. Each maps to one status code in `handlers.errors`; nothing here knows
+about responses.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadRequest",
+    "DisallowedHost",
+    "ImproperlyConfigured",
+    "PermissionDenied",
+    "RequestDataTooBig",
+    "RequestTimeout",
+    "SuspiciousOperation",
+    "SynchronousOnlyOperation",
+    "TooManyFieldsSent",
+]
+
+
+class ImproperlyConfigured(Exception):
+    """The app, a route, a view or a middleware is set up wrongly."""
+
+
+class PermissionDenied(Exception):
+    """The user may not do this: answered with 403."""
+
+
+class BadRequest(Exception):
+    """The request is malformed: answered with 400."""
+
+
+class SuspiciousOperation(Exception):
+    """The request looks like tampering: answered with 400 and logged."""
+
+
+class DisallowedHost(SuspiciousOperation):
+    """The Host header is not in `allowed_hosts`."""
+
+
+class TooManyFieldsSent(SuspiciousOperation):
+    """A form carries more fields than `data_upload_max_number_fields`."""
+
+
+class RequestDataTooBig(SuspiciousOperation):
+    """The body is larger than the configured limit: answered with 413."""
+
+
+class RequestTimeout(Exception):
+    """A view ran past its deadline: answered with 504."""
+
+
+class SynchronousOnlyOperation(Exception):
+    """Sync-only code was called from a thread running an event loop."""

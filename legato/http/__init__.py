@@ -1,0 +1,1 @@
+"""Requests, responses, uploads and cookies."""

@@ -1,0 +1,1 @@
+"""URL patterns, converters, the compiled resolver and reverse()."""
