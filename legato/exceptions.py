@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "BadRequest",
     "DisallowedHost",
+    "DisallowedRedirect",
     "ImproperlyConfigured",
     "PermissionDenied",
     "RequestDataTooBig",
@@ -17,6 +18,7 @@ __all__ = [
     "SuspiciousOperation",
     "SynchronousOnlyOperation",
     "TooManyFieldsSent",
+    "TooManyFilesSent",
 ]
 
 
@@ -44,6 +46,10 @@ class TooManyFieldsSent(SuspiciousOperation):
     """A form carries more fields than `data_upload_max_number_fields`."""
 
 
+class TooManyFilesSent(SuspiciousOperation):
+    """A form carries more files than `data_upload_max_number_files`."""
+
+
 class RequestDataTooBig(SuspiciousOperation):
     """The body is larger than the configured limit: answered with 413."""
 
@@ -54,3 +60,7 @@ class RequestTimeout(Exception):
 
 class SynchronousOnlyOperation(Exception):
     """Sync-only code was called from a thread running an event loop."""
+
+
+class DisallowedRedirect(SuspiciousOperation):
+    """A redirect points to a scheme other than http, https or ftp (e.g. "javascript:")."""

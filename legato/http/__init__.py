@@ -1,1 +1,50 @@
-"""Requests, responses, uploads and cookies."""
+"""Requests, responses, uploads and cookies: the values a view takes and returns."""
+
+from legato.http.multipart import UploadedFile
+from legato.http.querydict import MultiValueDict, QueryDict
+from legato.http.request import HttpRequest, RawPostDataException
+from legato.http.response import (
+    BadHeaderError,
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    HttpResponseForbidden,
+    HttpResponseGone,
+    HttpResponseNotAllowed,
+    HttpResponseNotFound,
+    HttpResponseNotModified,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from legato.http.sse import EventStreamResponse, ServerSentEvent
+
+__all__ = [
+    "BadHeaderError",
+    "EventStreamResponse",
+    "FileResponse",
+    "Http404",
+    "HttpRequest",
+    "HttpResponse",
+    "HttpResponseBadRequest",
+    "HttpResponseBase",
+    "HttpResponseForbidden",
+    "HttpResponseGone",
+    "HttpResponseNotAllowed",
+    "HttpResponseNotFound",
+    "HttpResponseNotModified",
+    "HttpResponsePermanentRedirect",
+    "HttpResponseRedirect",
+    "HttpResponseServerError",
+    "JsonResponse",
+    "MultiValueDict",
+    "QueryDict",
+    "RawPostDataException",
+    "ServerSentEvent",
+    "StreamingHttpResponse",
+    "UploadedFile",
+]

@@ -1,0 +1,39 @@
+"""The demo app: `make demo` serves it at http://127.0.0.1:8000/."""
+
+from legato import App
+from legato.http import HttpResponse
+from legato.urls import include, path, reverse
+
+EXAMPLES = [
+    ("seeds:hello", "async def hello: HttpResponse('Hello, async!')"),
+    ("seeds:mi_vista", "async def mi_vista: a JsonResponse"),
+    ("seeds:fetch_data", "async def fetch_data: awaits an async function, returns JSON"),
+    ("seeds:fetch_result", "async def fetch_data: awaits a slow API call"),
+    ("seeds:async_view", "async def async_view: await asyncio.sleep(2), then JSON"),
+    ("seeds:slow_view", "async def slow_view: await asyncio.sleep(2) without blocking"),
+    ("seeds:sync_slow_view", "def view: time.sleep(2) in a pool thread, for contrast"),
+    ("seeds:greeting", "class-based view with async get() and post()"),
+]
+
+
+async def index(request):
+    items = "\n".join(
+        f'<li><a href="{reverse(name)}">{reverse(name)}</a> &mdash; {text}</li>'
+        for name, text in EXAMPLES
+    )
+    return HttpResponse(
+        "<!doctype html><meta charset='utf-8'><title>Legato showcase</title>"
+        "<style>body{font:16px system-ui,sans-serif;max-width:50em;margin:2em auto}</style>"
+        "<h1>Legato showcase</h1>"
+        "<p>Django-style async views on an asynchronous request stack. "
+        "The views below are the seed tutorials' snippets, unchanged but for their imports."
+        f"</p><ul>\n{items}\n</ul>"
+    )
+
+
+urlpatterns = [
+    path("", index, name="index"),
+    path("seeds/", include("examples.seeds.urls")),
+]
+
+app = App(urlpatterns=urlpatterns)

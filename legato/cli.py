@@ -1,0 +1,104 @@
+"""The `legato` command: run an app on uvicorn, print its URL table, check it.
+
+    legato run module:app [--host 127.0.0.1] [--port 8000] [--workers N] [--reload]
+    legato routes module:app
+    legato check module:app
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from legato.exceptions import ImproperlyConfigured
+
+__all__ = ["load_app", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    options = parser.parse_args(argv)
+    sys.path.insert(0, os.getcwd())  # so "module:app" finds the user's code, as uvicorn does
+    try:
+        return int(options.command(options))
+    except ImproperlyConfigured as exc:
+        print(f"legato: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="legato", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="serve an app on uvicorn")
+    run.add_argument("app", help="the app as module:attribute, e.g. mysite.app:app")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--workers", type=int, default=None, help="number of processes")
+    run.add_argument("--reload", action="store_true", help="restart when code changes")
+    run.add_argument("--log-level", default="info")
+    run.set_defaults(command=_run)
+
+    routes = commands.add_parser("routes", help="print the URL table")
+    routes.add_argument("app")
+    routes.set_defaults(command=_routes)
+
+    check = commands.add_parser("check", help="build the app and report configuration errors")
+    check.add_argument("app")
+    check.set_defaults(command=_check)
+    return parser
+
+
+def load_app(target: str) -> Any:
+    module_name, _, attribute = target.partition(":")
+    if not module_name or not attribute:
+        raise ImproperlyConfigured(f"{target!r} is not of the form module:attribute.")
+    module = importlib.import_module(module_name)
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise ImproperlyConfigured(f"Module {module_name!r} has no attribute {attribute!r}.") from None
+
+
+def _run(options: argparse.Namespace) -> int:
+    import uvicorn
+
+    load_app(options.app)  # fail here, with our message, rather than inside uvicorn
+    uvicorn.run(
+        options.app,
+        host=options.host,
+        port=options.port,
+        workers=options.workers,
+        reload=options.reload,
+        log_level=options.log_level,
+        lifespan="on",
+    )
+    return 0
+
+
+def _routes(options: argparse.Namespace) -> int:
+    app = load_app(options.app)
+    rows = [("PATTERN", "NAME", "VIEW", "KIND")]
+    for route in app.resolver.routes():
+        view = route.view
+        view_name = f"{getattr(view, '__module__', '?')}.{getattr(view, '__qualname__', view)}"
+        kind = "websocket" if route.kind == "websocket" else ("async" if route.is_async else "sync")
+        rows.append((route.pattern, route.name or "-", view_name, kind))
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3])
+    return 0
+
+
+def _check(options: argparse.Namespace) -> int:
+    app = load_app(options.app)
+    app.build()
+    count = len(app.resolver.routes())
+    print(f"{options.app}: {count} routes, {len(app.middleware)} middleware; no problems found.")
+    return 0
+if __name__ == "__main__":
+    raise SystemExit(main())

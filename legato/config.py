@@ -1,0 +1,96 @@
+"""Read an app's settings from its keyword arguments, with environment overrides.
+
+There is no settings module: each `App` owns one `Config`, made from the arguments it was
+given. A `LEGATO_<NAME>` environment variable, when set, overrides the argument of the same
+name, so a deployment can flip `LEGATO_DEBUG=0` without editing code. Values from the
+environment are parsed here and a bad one fails at start-up with the variable's name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from legato.exceptions import ImproperlyConfigured
+
+__all__ = ["DEFAULT_ALLOWED_HOSTS", "Config"]
+
+# Django refuses every host by default when DEBUG is off; an app that answers 400 to
+# everything on first run teaches nothing, so the local names are allowed out of the box
+# and production sets its own list.
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "[::1]", "testserver")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Config:
+    debug: bool = False
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
+    allowed_origins: tuple[str, ...] = ()
+    append_slash: bool = True
+    request_timeout: float | None = None
+    thread_pool_size: int | None = None
+    data_upload_max_memory_size: int | None = 2_621_440
+    max_upload_size: int | None = 104_857_600
+    data_upload_max_number_fields: int | None = 1000
+    file_upload_max_memory_size: int = 2_621_440
+    file_upload_temp_dir: str | None = None
+
+    @classmethod
+    def from_arguments(
+        cls, arguments: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    ) -> Config:
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            value = arguments.get(field.name, field.default)
+            variable = f"LEGATO_{field.name.upper()}"
+            if variable in environ:
+                value = _parse(variable, environ[variable], _PARSERS[field.name])
+            elif isinstance(value, Sequence) and not isinstance(value, str):
+                value = tuple(value)
+            values[field.name] = value
+        return cls(**values)
+
+
+def _parse(variable: str, text: str, parser: Callable[[str], Any]) -> Any:
+    try:
+        return parser(text.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"Environment variable {variable}={text!r}: {exc}") from None
+
+
+def _bool(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("expected 1/0, true/false, yes/no or on/off")
+
+
+def _optional(parser: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        return None if text.lower() in ("", "none") else parser(text)
+
+    return parse
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "debug": _bool,
+    "allowed_hosts": _names,
+    "allowed_origins": _names,
+    "append_slash": _bool,
+    "request_timeout": _optional(float),
+    "thread_pool_size": _optional(int),
+    "data_upload_max_memory_size": _optional(int),
+    "max_upload_size": _optional(int),
+    "data_upload_max_number_fields": _optional(int),
+    "file_upload_max_memory_size": int,
+    "file_upload_temp_dir": _optional(str),
+}

@@ -1,0 +1,1 @@
+"""The request pipeline: ASGI entry, middleware chain, error mapping."""

@@ -1,0 +1,401 @@
+"""Describe one HTTP request to a view, with Django's names, computing each part on first use.
+
+Construction reads only what every request needs (`method`, `path`, `path_info`);
+headers, META, GET, POST, FILES, COOKIES, the content type and the validated host are
+computed on first access and cached on the instance, so a view pays for what it reads.
+The body is read by the handler through `body.BodyReader` and attached as `body_data`
+before the view runs; POST and FILES come from it, for any method (a streamed multipart
+body cannot be read twice, so unlike Django a PUT form is parsed too). The host is
+checked against `allowed_hosts` in `get_host()` with Django's rules; `None` means any
+well-formed host. Once META exists (built, or assigned by a test) it is what the host,
+port, cookies and content type are read from, as in Django.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from collections.abc import Callable, MutableMapping
+from types import SimpleNamespace
+from typing import Any, Generic, TypeVar, overload
+from urllib.parse import quote, quote_from_bytes, urljoin, urlsplit
+
+import orjson
+
+from legato.exceptions import BadRequest, DisallowedHost
+from legato.http.body import DEFAULT_LIMITS, RequestBody, RequestLimits
+from legato.http.cookies import parse_cookie
+from legato.http.headers import HttpHeaders, parse_header_parameters
+from legato.http.hosts import AllowedHosts, split_domain_port
+from legato.http.multipart import UploadedFile
+from legato.http.querydict import MultiValueDict, QueryDict
+
+__all__ = ["HttpRequest", "RawPostDataException"]
+
+T = TypeVar("T")
+
+# A request ID from a proxy is logged verbatim, so only plain tokens are trusted.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:+/=-]{1,200}")
+# Django's escape_uri_path and iri_to_uri safe sets.
+_PATH_SAFE = "/:@&+$,-_.!~*'()"
+_URI_SAFE = "/#%[]=:;$&()+,!?*@'~"
+
+
+class RawPostDataException(Exception):
+    """`request.body` was asked for after the body had been parsed as it streamed."""
+
+
+class _Unset(enum.Enum):
+    UNSET = enum.auto()
+
+
+class _cached(Generic[T]):
+    """`functools.cached_property` without Python 3.11's class-wide lock.
+
+    A non-data descriptor: after the first access the value sits in the instance dict
+    and later reads never reach this code. Assigning or deleting the attribute works.
+    """
+
+    __slots__ = ("func", "name")
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> _cached[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type[Any]) -> T: ...
+
+    def __get__(self, instance: object | None, owner: type[Any]) -> T | _cached[T]:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
+def _test_scope() -> dict[str, Any]:
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"",
+        "headers": [],
+        "root_path": "",
+        "scheme": "http",
+        "http_version": "1.1",
+        "server": ("testserver", 80),
+    }
+
+
+class HttpRequest:
+    """One HTTP request, as Django's `HttpRequest` presents it to a view."""
+
+    # Class-level defaults cost nothing per request; assigning one makes it per instance.
+    resolver_match: Any = None
+    _host: str | None = None
+    _encoding: str | _Unset | None = _Unset.UNSET
+    _json: Any = _Unset.UNSET
+
+    def __init__(
+        self,
+        scope: MutableMapping[str, Any] | None = None,
+        body: RequestBody | None = None,
+        *,
+        limits: RequestLimits = DEFAULT_LIMITS,
+        allowed_hosts: AllowedHosts | None = None,
+    ) -> None:
+        if scope is None:
+            scope = _test_scope()
+        self.scope = scope
+        self.method: str = scope["method"]
+        self.script_name, self.path, self.path_info = _split_root(
+            scope["path"], scope.get("root_path", "")
+        )
+        self.body_data = body
+        self.limits = limits
+        self.allowed_hosts = allowed_hosts
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.method} {self.get_full_path()!r}>"
+
+    @property
+    def scheme(self) -> str:
+        return str(self.scope.get("scheme", "http"))
+
+    def is_secure(self) -> bool:
+        return self.scheme == "https"
+
+    @_cached
+    def headers(self) -> HttpHeaders:
+        return HttpHeaders(self.scope.get("headers", ()))
+
+    @_cached
+    def META(self) -> dict[str, str]:
+        return _build_meta(self)
+
+    @_cached
+    def COOKIES(self) -> dict[str, str]:
+        return parse_cookie(self._header("HTTP_COOKIE", b"cookie") or "")
+
+    @_cached
+    def GET(self) -> QueryDict:
+        return QueryDict(
+            self.scope.get("query_string", b""),
+            encoding=self.encoding,
+            max_num_fields=self.limits.data_upload_max_number_fields,
+        )
+
+    @_cached
+    def POST(self) -> QueryDict:
+        data = self.body_data
+        if data is not None and data.post is not None:
+            return data.post
+        if (
+            data is not None
+            and data.body
+            and self.content_type == "application/x-www-form-urlencoded"
+        ):
+            return QueryDict(
+                data.body,
+                encoding=self.encoding,
+                max_num_fields=self.limits.data_upload_max_number_fields,
+            )
+        return QueryDict(encoding=self.encoding)
+
+    @_cached
+    def FILES(self) -> MultiValueDict[UploadedFile]:
+        data = self.body_data
+        if data is not None and data.files is not None:
+            return data.files
+        return MultiValueDict()
+
+    @property
+    def body(self) -> bytes:
+        data = self.body_data
+        if data is None:
+            return b""
+        if data.body is None:
+            raise RawPostDataException(
+                "The multipart/form-data body was parsed into request.POST and "
+                "request.FILES as it arrived, so request.body is not available; read the "
+                "form from those instead."
+            )
+        return data.body
+
+    def json(self) -> Any:
+        """Return the body decoded as JSON (cached); malformed JSON raises BadRequest (400)."""
+        if self._json is _Unset.UNSET:
+            try:
+                self._json = orjson.loads(self.body)
+            except orjson.JSONDecodeError as exc:
+                raise BadRequest(f"Malformed JSON in request body: {exc}") from None
+            except RawPostDataException:
+                raise BadRequest(
+                    "Malformed JSON in request body: it is multipart/form-data; read "
+                    "request.POST and request.FILES instead."
+                ) from None
+        return self._json
+
+    @_cached
+    def _content_type_and_params(self) -> tuple[str, dict[str, str]]:
+        return parse_header_parameters(self._header("CONTENT_TYPE", b"content-type") or "")
+
+    @property
+    def content_type(self) -> str:
+        return self._content_type_and_params[0]
+
+    @property
+    def content_params(self) -> dict[str, str]:
+        return self._content_type_and_params[1]
+
+    @property
+    def encoding(self) -> str | None:
+        """The charset named by Content-Type if Python knows it, else None (meaning UTF-8)."""
+        if self._encoding is _Unset.UNSET:
+            self._encoding = _known_charset(self.content_params.get("charset"))
+        return self._encoding
+
+    @encoding.setter
+    def encoding(self, value: str | None) -> None:
+        # As in Django: GET and POST are decoded again, with the new charset, when next read.
+        self._encoding = value
+        self.__dict__.pop("GET", None)
+        self.__dict__.pop("POST", None)
+
+    @_cached
+    def id(self) -> str:
+        given = self._header("HTTP_X_REQUEST_ID", b"x-request-id")
+        if given is not None and _REQUEST_ID.fullmatch(given):
+            return given
+        return uuid.uuid4().hex
+
+    @_cached
+    def state(self) -> SimpleNamespace:
+        return SimpleNamespace()
+
+    def get_host(self) -> str:
+        """Return the Host header (or server name and port) if `allowed_hosts` allows it."""
+        if self._host is not None:
+            return self._host
+        host = self._raw_host()
+        domain, _ = split_domain_port(host)
+        allowed = self.allowed_hosts
+        if not domain or (allowed is not None and not allowed.allows_domain(domain)):
+            raise DisallowedHost(_disallowed_host_message(host, domain))
+        self._host = host
+        return host
+
+    def get_port(self) -> str:
+        return self._server()[1]
+
+    def get_full_path(self, force_append_slash: bool = False) -> str:
+        return self._full(self.path, force_append_slash)
+
+    def get_full_path_info(self, force_append_slash: bool = False) -> str:
+        return self._full(self.path_info, force_append_slash)
+
+    def build_absolute_uri(self, location: str | None = None) -> str:
+        """Return `location` (default: this request's full path) as an absolute URI."""
+        origin = f"{self.scheme}://{self.get_host()}"
+        if location is None:
+            return origin + self.get_full_path()
+        bits = urlsplit(location)
+        if bits.scheme and bits.netloc:
+            absolute = location
+        elif (
+            bits.path.startswith("/")
+            and not bits.scheme
+            and not bits.netloc
+            and not ("/./" in bits.path or "/../" in bits.path)
+        ):
+            # A plain absolute path (also "//" with no host) needs no joining.
+            absolute = origin + location.removeprefix("//")
+        else:
+            absolute = urljoin(origin + self.path, location)
+        return quote(absolute, safe=_URI_SAFE)
+
+    def close(self) -> None:
+        """Close the uploaded files; the handler calls this once the response is sent."""
+        if self.body_data is not None:
+            self.body_data.close()
+
+    def _full(self, path: str, force_append_slash: bool) -> str:
+        if force_append_slash and not path.endswith("/"):
+            path += "/"
+        query: bytes = self.scope.get("query_string", b"")
+        escaped = quote(path, safe=_PATH_SAFE)
+        return f"{escaped}?{quote_from_bytes(query, safe=_URI_SAFE)}" if query else escaped
+
+    def _header(self, meta_key: str, name: bytes) -> str | None:
+        # A META the view or a test has built (or assigned) is the source of truth then,
+        # as in Django. Without META or headers, one scan of the raw list is cheaper than
+        # building either just to read the Host or Cookie header.
+        cached = self.__dict__
+        meta = cached.get("META")
+        if meta is not None:
+            return meta.get(meta_key)  # type: ignore[no-any-return]
+        headers = cached.get("headers")
+        if headers is not None:
+            return headers.get(name.decode())  # type: ignore[no-any-return]
+        return _find_header(self.scope.get("headers", ()), name)
+
+    def _raw_host(self) -> str:
+        host = self._header("HTTP_HOST", b"host")
+        if host is not None:
+            return host
+        name, port = self._server()
+        return name if port == ("443" if self.is_secure() else "80") else f"{name}:{port}"
+
+    def _server(self) -> tuple[str, str]:
+        meta = self.__dict__.get("META")
+        if meta is not None and "SERVER_NAME" in meta:
+            return str(meta["SERVER_NAME"]), str(meta.get("SERVER_PORT", ""))
+        return _scope_server(self.scope)
+
+
+def _find_header(raw_headers: Any, name: bytes) -> str | None:
+    """Return one header as HttpHeaders would, straight from the ASGI list."""
+    found: list[bytes] = [value for raw, value in raw_headers if raw.lower() == name]
+    if not found:
+        return None
+    return (b"; " if name == b"cookie" else b", ").join(found).decode("latin-1")
+
+
+def _split_root(path: str, root_path: str) -> tuple[str, str, str]:
+    """Return (script_name, path, path_info) whether or not `path` includes `root_path`."""
+    root = root_path.rstrip("/")
+    if not root:
+        return "", path, path
+    # The ASGI spec has `path` include root_path; older servers sent it without.
+    if path == root or path.startswith(root + "/"):
+        return root, path, path[len(root) :] or "/"
+    return root, root + path, path
+
+
+def _scope_server(scope: MutableMapping[str, Any]) -> tuple[str, str]:
+    server = scope.get("server")
+    if not server:
+        return "unknown", "0"
+    name, port = server[0], server[1]
+    if ":" in name:
+        name = f"[{name}]"  # an IPv6 address, written as a Host header would
+    return name, "0" if port is None else str(port)
+
+
+def _known_charset(charset: str | None) -> str | None:
+    if not charset:
+        return None
+    try:
+        "".encode(charset)
+    except (LookupError, ValueError):
+        return None
+    return charset
+
+
+def _disallowed_host_message(host: str, domain: str) -> str:
+    if domain:
+        return (
+            f"Invalid HTTP_HOST header: {host!r}. You may need to add {domain!r} to allowed_hosts."
+        )
+    return (
+        f"Invalid HTTP_HOST header: {host!r}. The domain name provided is not valid "
+        "according to RFC 1034/1035."
+    )
+
+
+def _build_meta(request: HttpRequest) -> dict[str, str]:
+    scope = request.scope
+    server_name, server_port = _scope_server(scope)
+    meta = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": request.script_name,
+        "PATH_INFO": request.path_info,
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+    }
+    client = scope.get("client")
+    if client:
+        meta["REMOTE_ADDR"] = meta["REMOTE_HOST"] = str(client[0])
+        meta["REMOTE_PORT"] = str(client[1])
+    _add_header_meta(meta, scope.get("headers", ()))
+    return meta
+
+
+def _add_header_meta(meta: dict[str, str], raw_headers: Any) -> None:
+    for raw_name, raw_value in raw_headers:
+        name = raw_name.decode("latin-1")
+        if "_" in name:
+            continue  # dropped, as in HttpHeaders: X_Forwarded_For must not pose as X-Forwarded-For
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        value = raw_value.decode("latin-1")
+        if key in meta:
+            value = meta[key] + ("; " if key == "HTTP_COOKIE" else ",") + value
+        meta[key] = value

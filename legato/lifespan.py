@@ -1,0 +1,107 @@
+"""Run an app's start-up and shut-down work, and speak the ASGI lifespan protocol.
+
+Start-up enters the user's `lifespan` context manager (what it yields becomes
+`app.state`), then runs `on_startup` hooks in order; shut-down runs `on_shutdown` hooks,
+then leaves the context manager. Sync hooks run in the app's thread pool, so they may use
+`async_to_sync` against the app's loop. A failing hook is named in the error, which the
+server prints before it exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from legato.sync import ThreadPool, iscoroutinefunction
+
+if TYPE_CHECKING:
+    from legato.app import App
+    from legato.handlers.asgi import Receive, Scope, Send
+
+__all__ = ["Hook", "Lifespan", "LifespanFactory", "StartupFailed", "serve_lifespan"]
+
+Hook = Callable[[], Any]
+LifespanFactory = Callable[["App"], contextlib.AbstractAsyncContextManager[Mapping[str, Any] | None]]
+
+
+class StartupFailed(Exception):
+    """A start-up step raised; the message names the step."""
+
+
+class Lifespan:
+    """The app's start-up and shut-down steps, run once each."""
+
+    def __init__(
+        self,
+        *,
+        factory: LifespanFactory | None,
+        on_startup: Sequence[Hook],
+        on_shutdown: Sequence[Hook],
+        thread_pool: ThreadPool,
+    ) -> None:
+        self.factory = factory
+        self.on_startup = list(on_startup)
+        self.on_shutdown = list(on_shutdown)
+        self.thread_pool = thread_pool
+        self._exit_stack: contextlib.AsyncExitStack | None = None
+
+    async def startup(self, app: App) -> None:
+        stack = contextlib.AsyncExitStack()
+        self._exit_stack = stack
+        if self.factory is not None:
+            state = await _step(_name(self.factory), stack.enter_async_context(self.factory(app)))
+            if state:
+                app.state.update(state)
+        for hook in self.on_startup:
+            await _step(_name(hook), self._run(hook))
+
+    async def shutdown(self) -> None:
+        try:
+            for hook in self.on_shutdown:
+                await self._run(hook)
+        finally:
+            stack, self._exit_stack = self._exit_stack, None
+            if stack is not None:
+                await stack.aclose()
+            self.thread_pool.shutdown()
+
+    async def _run(self, hook: Hook) -> Any:
+        if iscoroutinefunction(hook):
+            return await hook()
+        result = await self.thread_pool.wrap(hook)()
+        if isinstance(result, Awaitable):
+            return await result  # a sync callable that returned a coroutine or future
+        return result
+
+
+async def _step(name: str, work: Awaitable[Any]) -> Any:
+    try:
+        return await work
+    except Exception as exc:
+        raise StartupFailed(f"Start-up hook {name} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _name(hook: object) -> str:
+    module = getattr(hook, "__module__", None)
+    qualname = getattr(hook, "__qualname__", None) or repr(hook)
+    return f"{module}.{qualname}" if module else qualname
+
+
+async def serve_lifespan(app: App, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer the server's lifespan messages: startup, then shutdown."""
+    await receive()  # lifespan.startup
+    try:
+        await app.startup()
+    except Exception as exc:
+        await send({"type": "lifespan.startup.failed", "message": str(exc)})
+        return
+    await send({"type": "lifespan.startup.complete"})
+    await receive()  # lifespan.shutdown
+    try:
+        await app.shutdown()
+    except Exception as exc:
+        await send({"type": "lifespan.shutdown.failed", "message": f"{type(exc).__name__}: {exc}"})
+        return
+    await send({"type": "lifespan.shutdown.complete"})
+

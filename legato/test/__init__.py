@@ -1,0 +1,6 @@
+"""Test an app in-process through its ASGI entry point."""
+
+from legato.test.client import AsyncClient, Client, RedirectCycleError
+from legato.test.response import TestResponse
+
+__all__ = ["AsyncClient", "Client", "RedirectCycleError", "TestResponse"]

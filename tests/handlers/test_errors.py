@@ -1,0 +1,212 @@
+"""Exceptions become responses in one place; production leaks nothing, debug shows all."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+
+import pytest
+
+from legato import App
+from legato.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
+from legato.http import Http404, HttpRequest, HttpResponse
+from legato.test import Client
+from legato.urls import path
+
+
+def raising(exc: BaseException):  # type: ignore[no-untyped-def]
+    async def view(request: HttpRequest) -> HttpResponse:
+        raise exc
+
+    return view
+
+
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [
+        (Http404("no such thing"), 404),
+        (PermissionDenied(), 403),
+        (BadRequest("bad"), 400),
+        (SuspiciousOperation("tampering"), 400),
+        (RequestDataTooBig("too big"), 413),
+        (RuntimeError("boom"), 500),
+    ],
+)
+def test_exception_maps_to_status(exc: Exception, status: int) -> None:
+    app = App([path("", raising(exc))])
+    with Client(app, raise_request_exception=False) as client:
+        assert client.get("/").status_code == status
+
+
+def test_production_500_leaks_nothing_and_logs_method_path_and_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = App([path("boom/", raising(RuntimeError("secret detail")))])
+    with caplog.at_level(logging.ERROR, logger="legato.request"):
+        with Client(app, raise_request_exception=False) as client:
+            response = client.get("/boom/", headers={"X-Request-ID": "req-42"})
+    assert response.status_code == 500
+    assert "secret" not in response.text
+    assert "Traceback" not in response.text
+    record = next(r for r in caplog.records if r.name == "legato.request")
+    assert "GET /boom/" in record.getMessage()
+    assert "req-42" in record.getMessage()
+    assert record.exc_info is not None
+
+
+def test_test_client_reraises_view_exceptions_by_default() -> None:
+    app = App([path("", raising(RuntimeError("visible in the test")))])
+    with Client(app) as client, pytest.raises(RuntimeError, match="visible in the test"):
+        client.get("/")
+
+
+def test_debug_page_shows_traceback_request_and_route_as_text() -> None:
+    app = App([path("things/<int:pk>/", raising(ValueError("broken thing")))], debug=True)
+    with Client(app, raise_request_exception=False) as client:
+        response = client.get("/things/3/?q=1")
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/plain")
+    assert "ValueError: broken thing" in response.text
+    assert "Traceback" in response.text
+    assert "GET /things/3/?q=1" in response.text
+    assert "route: things/<int:pk>/" in response.text
+
+
+def test_debug_page_is_html_for_browsers_and_escapes() -> None:
+    app = App([path("", raising(ValueError("<script>alert(1)</script>")))], debug=True)
+    with Client(app, raise_request_exception=False) as client:
+        response = client.get("/", headers={"Accept": "text/html"})
+    assert response["Content-Type"].startswith("text/html")
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;" in response.text
+
+
+def test_debug_404_lists_the_patterns_tried() -> None:
+    async def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    app = App([path("alpha/", view), path("beta/<slug:s>/", view)], debug=True)
+    with Client(app) as client:
+        response = client.get("/gamma/")
+    assert response.status_code == 404
+    assert "alpha/" in response.text
+    assert "beta/<slug:s>/" in response.text
+
+
+def test_custom_error_views_replace_the_built_in_pages() -> None:
+    async def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+        return HttpResponse("custom 404", status=404)
+
+    def server_error(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("custom 500", status=500)
+
+    app = App(
+        [path("boom/", raising(RuntimeError()))], handler404=not_found, handler500=server_error
+    )
+    with Client(app, raise_request_exception=False) as client:
+        assert client.get("/nowhere/").text == "custom 404"
+        assert client.get("/boom/").text == "custom 500"
+
+
+def test_failing_error_view_falls_back_to_the_built_in_page() -> None:
+    async def bad_handler(request: HttpRequest, exception: Exception) -> HttpResponse:
+        raise RuntimeError("handler broke too")
+
+    app = App([], handler404=bad_handler)
+    with Client(app) as client:
+        response = client.get("/x/")
+    assert response.status_code == 404
+    assert "Not Found" in response.text
+
+
+def test_view_returning_unawaited_coroutine_is_a_clear_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def helper() -> HttpResponse:
+        return HttpResponse()
+
+    async def forgot_await(request: HttpRequest) -> HttpResponse:
+        return helper()  # type: ignore[return-value]
+
+    app = App([path("", forgot_await)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a "never awaited" RuntimeWarning would fail here
+        with Client(app, raise_request_exception=False) as client:
+            response = client.get("/")
+    assert response.status_code == 500
+    message = " ".join(record.getMessage() for record in caplog.records)
+    assert "forgot_await didn't return an HttpResponse object" in message
+    assert "unawaited coroutine" in message
+    assert "add an 'await'" in message
+
+
+@pytest.mark.parametrize(("returned", "wording"), [(None, "None"), (42, "int")])
+def test_view_returning_a_non_response_names_what_it_returned(
+    returned: object, wording: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    def odd_view(request: HttpRequest) -> object:
+        return returned
+
+    with Client(App([path("", odd_view)]), raise_request_exception=False) as client:
+        assert client.get("/").status_code == 500
+    message = " ".join(record.getMessage() for record in caplog.records)
+    assert f"odd_view didn't return an HttpResponse object. It returned {wording}" in message or (
+        f"returned a {wording} instead" in message
+    )
+
+
+def test_bad_host_is_a_400_before_the_view_runs() -> None:
+    calls: list[str] = []
+
+    async def view(request: HttpRequest) -> HttpResponse:
+        calls.append("called")
+        return HttpResponse()
+
+    app = App([path("", view)], allowed_hosts=["example.com"])
+    with Client(app) as client:
+        assert client.get("/", headers={"Host": "evil.test"}).status_code == 400
+        assert client.get("/", headers={"Host": "example.com"}).status_code == 200
+    assert calls == ["called"]
+
+
+def test_malformed_json_is_a_400_that_says_so() -> None:
+    async def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(str(request.json()))
+
+    with Client(App([path("", view)])) as client:
+        response = client.post("/", b"{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert "Malformed JSON" in response.text
+
+
+def test_oversized_body_is_a_413() -> None:
+    async def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(str(len(request.body)))
+
+    app = App([path("", view)], data_upload_max_memory_size=1000)
+    with Client(app) as client:
+        assert client.post("/", b"x" * 999, content_type="text/plain").text == "999"
+        assert client.post("/", b"x" * 1001, content_type="text/plain").status_code == 413
+
+
+def test_json_clients_get_json_errors() -> None:
+    with Client(App([])) as client:
+        response = client.get("/nope/", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.json()["status"] == 404
+
+
+def test_slow_view_past_app_timeout_is_a_504() -> None:
+    async def slow(request: HttpRequest) -> HttpResponse:
+        await asyncio.sleep(5)
+        return HttpResponse()
+
+    with Client(App([path("", slow)], request_timeout=0.05)) as client:
+        response = client.get("/")
+    assert response.status_code == 504

@@ -1,0 +1,424 @@
+from __future__ import annotations
+
+import contextlib
+import itertools
+from dataclasses import dataclass, field
+from typing import IO
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from legato.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from legato.http.body import BodyReader, RequestBody, RequestLimits
+from legato.http.multipart import UploadedFile
+
+BOUNDARY = "----LegatoBoundary7MA4YWxk"
+CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}".encode()
+
+
+@dataclass
+class Form:
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    files: list[tuple[str, str, str, bytes]] = field(default_factory=list)
+
+    def encode(self, boundary: str = BOUNDARY) -> bytes:
+        out = bytearray()
+        for name, value in self.fields:
+            out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            out += value.encode() + b"\r\n"
+        for name, file_name, content_type, data in self.files:
+            out += (
+                f"--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="{name}"; filename="{file_name}"\r\n'
+                f"Content-Type: {content_type}\r\n\r\n"
+            ).encode()
+            out += data + b"\r\n"
+        out += f"--{boundary}--\r\n".encode()
+        return bytes(out)
+
+
+def parse(
+    raw: bytes,
+    limits: RequestLimits | None = None,
+    chunk_size: int | None = None,
+    content_type: bytes = CONTENT_TYPE,
+) -> RequestBody:
+    reader = BodyReader(content_type, len(raw), limits or RequestLimits())
+    step = chunk_size or max(len(raw), 1)
+    for start in range(0, len(raw), step):
+        reader.feed(raw[start : start + step])
+    return reader.finish()
+
+
+def form_of(body: RequestBody) -> dict[str, list[str]]:
+    assert body.post is not None
+    return dict(body.post.lists())
+
+
+def files_of(body: RequestBody) -> dict[str, list[tuple[str | None, bytes]]]:
+    assert body.files is not None
+    return {
+        name: [(upload.name, upload.read()) for upload in uploads]
+        for name, uploads in body.files.lists()
+    }
+
+
+def on_disk(upload: UploadedFile) -> bool:
+    # SpooledTemporaryFile has no public "rolled over" flag; its private one is stable.
+    return bool(upload.file._rolled)  # type: ignore[union-attr]
+
+
+def test_fields_and_several_files_are_parsed() -> None:
+    form = Form(
+        fields=[("title", "Hello"), ("tag", "a"), ("tag", "b"), ("empty", "")],
+        files=[
+            ("doc", "report.txt", "text/plain; charset=utf-8", b"line 1\r\nline 2\r\n"),
+            ("doc", "data.bin", "application/octet-stream", bytes(range(256)) * 4),
+            ("avatar", "me.png", "image/png", b"\x89PNG\r\n\x1a\n"),
+        ],
+    )
+    body = parse(form.encode())
+    assert body.body is None
+    assert body.post is not None
+    assert body.post.getlist("tag") == ["a", "b"]
+    assert body.post["title"] == "Hello"
+    assert body.post["empty"] == ""
+    assert files_of(body) == {
+        "doc": [("report.txt", b"line 1\r\nline 2\r\n"), ("data.bin", bytes(range(256)) * 4)],
+        "avatar": [("me.png", b"\x89PNG\r\n\x1a\n")],
+    }
+    assert body.files is not None
+    report = body.files.getlist("doc")[0]
+    assert report.content_type == "text/plain"
+    assert report.charset == "utf-8"
+    assert report.content_type_extra == {"charset": "utf-8"}
+    assert report.field_name == "doc"
+    assert report.size == len(b"line 1\r\nline 2\r\n")
+    body.close()
+    assert report.closed
+
+
+def test_post_from_multipart_is_immutable() -> None:
+    body = parse(Form(fields=[("a", "1")]).encode())
+    assert body.post is not None
+    with pytest.raises(AttributeError, match="immutable"):
+        body.post["a"] = "2"
+
+
+def test_file_larger_than_spool_threshold_goes_to_disk() -> None:
+    limits = RequestLimits(file_upload_max_memory_size=1024)
+    big = b"x" * 4096
+    body = parse(Form(files=[("f", "big.bin", "application/octet-stream", big)]).encode(), limits)
+    assert body.files is not None
+    upload = body.files["f"]
+    assert on_disk(upload)
+    assert upload.read() == big
+    body.close()
+
+
+def test_small_file_stays_in_memory() -> None:
+    body = parse(Form(files=[("f", "a.txt", "text/plain", b"tiny")]).encode())
+    assert body.files is not None
+    assert not on_disk(body.files["f"])
+    body.close()
+
+
+def test_many_small_files_share_one_memory_budget() -> None:
+    limits = RequestLimits(file_upload_max_memory_size=1000)
+    files = [("f", f"{i}.bin", "application/octet-stream", b"y" * 400) for i in range(5)]
+    body = parse(Form(files=files).encode(), limits, chunk_size=97)
+    assert body.files is not None
+    uploads = body.files.getlist("f")
+    assert [on_disk(upload) for upload in uploads] == [False, False, True, True, True]
+    assert all(upload.read() == b"y" * 400 for upload in uploads)
+    body.close()
+
+
+def test_zero_spool_threshold_puts_every_file_on_disk() -> None:
+    limits = RequestLimits(file_upload_max_memory_size=0)
+    body = parse(Form(files=[("f", "a.txt", "text/plain", b"abc")]).encode(), limits)
+    assert body.files is not None
+    assert on_disk(body.files["f"])
+    assert body.files["f"].read() == b"abc"
+    body.close()
+
+
+def test_files_over_max_upload_size_raise() -> None:
+    limits = RequestLimits(max_upload_size=1000)
+    files = [("f", "a.bin", "application/octet-stream", b"z" * 600)] * 2
+    raw = Form(files=files).encode()
+    reader = BodyReader(CONTENT_TYPE, None, limits)
+    with pytest.raises(RequestDataTooBig, match="max_upload_size"):
+        reader.feed(raw)
+
+
+def test_fields_over_memory_limit_raise() -> None:
+    limits = RequestLimits(data_upload_max_memory_size=100)
+    raw = Form(fields=[("a", "v" * 60), ("b", "w" * 60)]).encode()
+    reader = BodyReader(CONTENT_TYPE, None, limits)
+    with pytest.raises(RequestDataTooBig, match="form fields"):
+        reader.feed(raw)
+
+
+def test_files_do_not_count_against_field_memory_limit() -> None:
+    limits = RequestLimits(data_upload_max_memory_size=100)
+    raw = Form(fields=[("a", "1")], files=[("f", "a.bin", "x/y", b"q" * 5000)]).encode()
+    body = parse(raw, limits, chunk_size=512)
+    assert files_of(body)["f"] == [("a.bin", b"q" * 5000)]
+    body.close()
+
+
+def test_declared_length_over_multipart_limit_raises_at_construction() -> None:
+    limits = RequestLimits(max_upload_size=1000, data_upload_max_memory_size=100)
+    with pytest.raises(RequestDataTooBig, match="max_upload_size"):
+        BodyReader(CONTENT_TYPE, 1101, limits)
+    BodyReader(CONTENT_TYPE, 1100, limits).close()
+
+
+def test_whole_multipart_body_over_combined_limit_raises_during_feed() -> None:
+    limits = RequestLimits(max_upload_size=1000, data_upload_max_memory_size=100)
+    reader = BodyReader(CONTENT_TYPE, None, limits)
+    with pytest.raises(RequestDataTooBig):
+        reader.feed(b"-" * 1101)
+
+
+def test_too_many_fields_raise() -> None:
+    limits = RequestLimits(data_upload_max_number_fields=3)
+    raw = Form(fields=[(f"f{i}", "v") for i in range(4)]).encode()
+    with pytest.raises(TooManyFieldsSent, match="more than 3 fields"):
+        parse(raw, limits)
+    parse(Form(fields=[(f"f{i}", "v") for i in range(3)]).encode(), limits).close()
+
+
+def test_too_many_files_raise() -> None:
+    limits = RequestLimits(data_upload_max_number_files=2)
+    raw = Form(files=[("f", f"{i}.txt", "text/plain", b"x") for i in range(3)]).encode()
+    with pytest.raises(TooManyFilesSent, match="more than 2 files"):
+        parse(raw, limits)
+
+
+def test_empty_multipart_body_is_an_empty_form() -> None:
+    body = parse(b"")
+    assert body.post is not None
+    assert body.files is not None
+    assert not body.post
+    assert not body.files
+
+
+def test_closing_boundary_only_is_an_empty_form() -> None:
+    body = parse(Form().encode())
+    assert form_of(body) == {}
+    assert not body.files
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        b"multipart/form-data",
+        b"multipart/form-data; boundary=",
+        b"multipart/form-data; boundary=" + b"x" * 201,
+        b"multipart/form-data; boundary=\xe9t\xe9",
+        b'multipart/form-data; boundary="ends with space "',
+    ],
+)
+def test_missing_or_invalid_boundary_raises_badrequest(content_type: bytes) -> None:
+    with pytest.raises(BadRequest, match="boundary"):
+        BodyReader(content_type, None, RequestLimits())
+
+
+def test_quoted_boundary_is_accepted() -> None:
+    raw = Form(fields=[("a", "1")]).encode(boundary="with space")
+    body = parse(raw, content_type=b'multipart/form-data; boundary="with space"')
+    assert form_of(body) == {"a": ["1"]}
+
+
+def test_truncated_body_raises_badrequest() -> None:
+    raw = Form(fields=[("a", "1")], files=[("f", "a.txt", "text/plain", b"abc")]).encode()
+    with pytest.raises(BadRequest, match="ends before the closing boundary"):
+        parse(raw[:-20])
+
+
+def test_body_with_other_boundary_raises_badrequest() -> None:
+    raw = Form(fields=[("a", "1")]).encode(boundary="somethingelse")
+    with pytest.raises(BadRequest, match="Malformed multipart body"):
+        parse(raw)
+
+
+def test_broken_part_headers_raise_badrequest() -> None:
+    raw = f'--{BOUNDARY}\r\nContent Disposition: form-data; name="a"\r\n\r\n1\r\n--{BOUNDARY}--\r\n'
+    with pytest.raises(BadRequest, match="Malformed multipart body"):
+        parse(raw.encode())
+
+
+def test_garbage_before_first_boundary_raises_badrequest() -> None:
+    with pytest.raises(BadRequest):
+        parse(b"hello" + Form(fields=[("a", "1")]).encode())
+
+
+def test_empty_filename_and_nameless_parts_are_skipped() -> None:
+    raw = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename=""\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\n\r\n"
+        f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nlost\r\n"
+        f"--{BOUNDARY}\r\nContent-Type: text/plain\r\n\r\nlost too\r\n"
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="kept"\r\n\r\nyes\r\n'
+        f"--{BOUNDARY}--\r\n"
+    ).encode()
+    body = parse(raw)
+    assert form_of(body) == {"kept": ["yes"]}
+    assert not body.files
+
+
+def test_filenames_are_sanitised() -> None:
+    files = [
+        ("a", "../../etc/passwd", "text/plain", b"1"),
+        ("b", "C:\\\\Users\\\\me\\\\file.txt", "text/plain", b"2"),
+        ("c", "caf&#233;.txt", "text/plain", b"3"),
+    ]
+    body = parse(Form(files=files).encode())
+    assert body.files is not None
+    assert [body.files[name].name for name in "abc"] == ["passwd", "file.txt", "café.txt"]
+    body.close()
+
+
+def test_utf8_names_and_values_and_part_charset() -> None:
+    raw = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="café"\r\n\r\n'.encode()
+        + "thé".encode()
+        + f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="latin"\r\n'.encode()
+        + b"Content-Type: text/plain; charset=latin-1\r\n\r\n\xe9t\xe9"
+        + f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="bad"\r\n\r\n'.encode()
+        + b"\xff"
+        + f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="odd"\r\n'.encode()
+        + b"Content-Type: text/plain; charset=rot13\r\n\r\nok"
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+    body = parse(raw)
+    assert form_of(body) == {
+        "café": ["thé"],
+        "latin": ["été"],
+        "bad": ["\ufffd"],
+        "odd": ["ok"],
+    }
+
+
+def test_failed_feed_closes_spooled_files() -> None:
+    limits = RequestLimits(max_upload_size=100)
+    form = Form(files=[("f", "a", "x/y", b"1" * 10), ("g", "b", "x/y", b"2" * 200)])
+    reader = BodyReader(CONTENT_TYPE, None, limits)
+    opened = _spy_files(reader)
+    with pytest.raises(RequestDataTooBig):
+        reader.feed(form.encode())
+    assert opened
+    assert all(file.closed for file in opened)
+
+
+def test_close_before_finish_releases_files() -> None:
+    raw = Form(files=[("f", "a", "x/y", b"1" * 10)]).encode()
+    reader = BodyReader(CONTENT_TYPE, None, RequestLimits())
+    opened = _spy_files(reader)
+    reader.feed(raw[:-30])
+    reader.close()
+    reader.close()
+    assert opened
+    assert all(file.closed for file in opened)
+
+
+def test_close_after_finish_leaves_files_to_the_body() -> None:
+    reader = BodyReader(CONTENT_TYPE, None, RequestLimits())
+    reader.feed(Form(files=[("f", "a", "x/y", b"data")]).encode())
+    body = reader.finish()
+    reader.close()
+    assert body.files is not None
+    assert body.files["f"].read() == b"data"
+    body.close()
+    assert body.files["f"].closed
+
+
+def _spy_files(reader: BodyReader) -> list[IO[bytes]]:
+    # The reader's own list empties on close; keep references to check them afterwards.
+    multipart = reader._multipart
+    assert multipart is not None
+    seen: list[IO[bytes]] = []
+    original = multipart._start_file
+
+    def spying(*args: object) -> object:
+        part = original(*args)  # type: ignore[arg-type]
+        seen.append(part.file)
+        return part
+
+    multipart._start_file = spying  # type: ignore[method-assign,assignment]
+    return seen
+
+
+form_text = st.text(
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters='"\r\n\\'),
+    max_size=12,
+)
+forms = st.builds(
+    Form,
+    fields=st.lists(st.tuples(form_text.filter(bool), st.text(max_size=30)), max_size=4),
+    files=st.lists(
+        st.tuples(
+            form_text.filter(bool),
+            st.from_regex(r"[A-Za-z0-9_]{1,10}\.[a-z]{1,3}", fullmatch=True),
+            st.sampled_from(["text/plain", "application/octet-stream"]),
+            st.binary(max_size=300),
+        ),
+        max_size=3,
+    ),
+)
+
+
+def snapshot(body: RequestBody) -> tuple[object, object]:
+    assert body.post is not None
+    result = list(body.post.lists()), files_of(body)
+    body.close()
+    return result
+
+
+@settings(max_examples=200)
+@given(forms, st.lists(st.integers(min_value=0, max_value=2000), max_size=12))
+def test_any_chunking_yields_the_same_form(form: Form, cuts: list[int]) -> None:
+    raw = form.encode()
+    whole = snapshot(parse(raw, RequestLimits(file_upload_max_memory_size=64)))
+    reader = BodyReader(CONTENT_TYPE, None, RequestLimits(file_upload_max_memory_size=64))
+    points = sorted({min(cut, len(raw)) for cut in cuts} | {0, len(raw)})
+    for start, end in itertools.pairwise(points):
+        reader.feed(raw[start:end])
+    assert snapshot(reader.finish()) == whole
+
+
+@settings(max_examples=300)
+@given(st.lists(st.binary(max_size=200), max_size=6), st.booleans())
+def test_arbitrary_bytes_raise_only_request_errors(chunks: list[bytes], prefix: bool) -> None:
+    limits = RequestLimits(
+        data_upload_max_memory_size=300,
+        max_upload_size=300,
+        data_upload_max_number_fields=3,
+        data_upload_max_number_files=2,
+    )
+    if prefix:
+        chunks = [f"--{BOUNDARY}\r\n".encode(), *chunks]
+    reader = BodyReader(CONTENT_TYPE, None, limits)
+    try:
+        for chunk in chunks:
+            reader.feed(chunk)
+        reader.finish().close()
+    except (BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+        pass
+    finally:
+        reader.close()
+
+
+@settings(max_examples=200)
+@given(forms, st.integers(min_value=1, max_value=400), st.binary(min_size=1, max_size=5))
+def test_corrupted_valid_body_raises_only_request_errors(
+    form: Form, position: int, noise: bytes
+) -> None:
+    raw = form.encode()
+    position = min(position, len(raw))
+    corrupted = raw[:position] + noise + raw[position:]
+    with contextlib.suppress(BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+        parse(corrupted, chunk_size=7).close()

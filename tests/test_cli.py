@@ -1,0 +1,27 @@
+"""The `legato` command line: routes and check (run is covered by the integration tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from legato.cli import main
+
+
+def test_routes_prints_pattern_name_view_and_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["routes", "examples.showcase.app:app"]) == 0
+    output = capsys.readouterr().out
+    assert "seeds/slow/" in output
+    assert "seeds:slow_view" in output
+    assert "examples.seeds.views.slow_view" in output
+    slow_sync_line = next(line for line in output.splitlines() if "slow-sync/" in line)
+    assert slow_sync_line.rstrip().endswith("sync") and "async" not in slow_sync_line.split()[-1]
+
+
+def test_check_builds_the_app(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "examples.showcase.app:app"]) == 0
+    assert "no problems found" in capsys.readouterr().out
+
+
+def test_bad_target_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["routes", "examples.showcase.app"]) == 2
+    assert "module:attribute" in capsys.readouterr().err

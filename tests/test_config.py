@@ -1,0 +1,38 @@
+"""Settings are keyword arguments; LEGATO_* environment variables override them."""
+
+from __future__ import annotations
+
+import pytest
+
+from legato import App
+from legato.config import Config
+from legato.exceptions import ImproperlyConfigured
+
+
+def test_arguments_are_used_when_no_environment_overrides() -> None:
+    config = Config.from_arguments({"debug": True, "allowed_hosts": ["a.test"]}, environ={})
+    assert config.debug is True
+    assert config.allowed_hosts == ("a.test",)
+
+
+def test_environment_overrides_arguments() -> None:
+    environ = {"LEGATO_DEBUG": "0", "LEGATO_ALLOWED_HOSTS": "a.test, .b.test", "LEGATO_REQUEST_TIMEOUT": "2.5"}
+    config = Config.from_arguments({"debug": True}, environ=environ)
+    assert config.debug is False
+    assert config.allowed_hosts == ("a.test", ".b.test")
+    assert config.request_timeout == 2.5
+
+
+def test_bad_environment_value_names_the_variable() -> None:
+    with pytest.raises(ImproperlyConfigured, match="LEGATO_DEBUG"):
+        Config.from_arguments({}, environ={"LEGATO_DEBUG": "maybe"})
+
+
+def test_unknown_app_setting_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(ImproperlyConfigured, match="dbeug"):
+        App([], dbeug=True)
+
+
+def test_app_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGATO_DEBUG", "1")
+    assert App([]).debug is True
