@@ -148,7 +148,7 @@ class App:
     def _patterns(self) -> Sequence[Any]:
         module = self._urlconf_module()
         if module is None:
-            return list(self.urlpatterns)  # type: ignore[arg-type]
+            return list(self.urlpatterns)
         patterns = getattr(module, "urlpatterns", None)
         if patterns is None:
             raise ImproperlyConfigured(

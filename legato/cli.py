@@ -1,8 +1,8 @@
 """The `legato` command: run an app on uvicorn, print its URL table, check it.
 
-    legato run module:app [--host 127.0.0.1] [--port 8000] [--workers N] [--reload]
-    legato routes module:app
-    legato check module:app
+legato run module:app [--host 127.0.0.1] [--port 8000] [--workers N] [--reload]
+legato routes module:app
+legato check module:app
 """
 
 from __future__ import annotations
@@ -61,7 +61,9 @@ def load_app(target: str) -> Any:
     try:
         return getattr(module, attribute)
     except AttributeError:
-        raise ImproperlyConfigured(f"Module {module_name!r} has no attribute {attribute!r}.") from None
+        raise ImproperlyConfigured(
+            f"Module {module_name!r} has no attribute {attribute!r}."
+        ) from None
 
 
 def _run(options: argparse.Namespace) -> int:
@@ -90,7 +92,9 @@ def _routes(options: argparse.Namespace) -> int:
         rows.append((route.pattern, route.name or "-", view_name, kind))
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3])
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[3]
+        )
     return 0
 
 
@@ -100,5 +104,7 @@ def _check(options: argparse.Namespace) -> int:
     count = len(app.resolver.routes())
     print(f"{options.app}: {count} routes, {len(app.middleware)} middleware; no problems found.")
     return 0
+
+
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["Hook", "Lifespan", "LifespanFactory", "StartupFailed", "serve_lifespan"]
 
 Hook = Callable[[], Any]
-LifespanFactory = Callable[["App"], contextlib.AbstractAsyncContextManager[Mapping[str, Any] | None]]
+LifespanFactory = Callable[
+    ["App"], contextlib.AbstractAsyncContextManager[Mapping[str, Any] | None]
+]
 
 
 class StartupFailed(Exception):
@@ -52,7 +54,7 @@ class Lifespan:
         if self.factory is not None:
             state = await _step(_name(self.factory), stack.enter_async_context(self.factory(app)))
             if state:
-                app.state.update(state)
+                vars(app.state).update(state)
         for hook in self.on_startup:
             await _step(_name(hook), self._run(hook))
 
@@ -104,4 +106,3 @@ async def serve_lifespan(app: App, scope: Scope, receive: Receive, send: Send) -
         await send({"type": "lifespan.shutdown.failed", "message": f"{type(exc).__name__}: {exc}"})
         return
     await send({"type": "lifespan.shutdown.complete"})
-

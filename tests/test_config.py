@@ -16,7 +16,11 @@ def test_arguments_are_used_when_no_environment_overrides() -> None:
 
 
 def test_environment_overrides_arguments() -> None:
-    environ = {"LEGATO_DEBUG": "0", "LEGATO_ALLOWED_HOSTS": "a.test, .b.test", "LEGATO_REQUEST_TIMEOUT": "2.5"}
+    environ = {
+        "LEGATO_DEBUG": "0",
+        "LEGATO_ALLOWED_HOSTS": "a.test, .b.test",
+        "LEGATO_REQUEST_TIMEOUT": "2.5",
+    }
     config = Config.from_arguments({"debug": True}, environ=environ)
     assert config.debug is False
     assert config.allowed_hosts == ("a.test", ".b.test")

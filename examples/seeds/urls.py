@@ -1,8 +1,7 @@
 """URLs for the seed examples: `App(urlpatterns="examples.seeds.urls")` serves them."""
 
-from legato.urls import path
-
 from examples.seeds import views
+from legato.urls import path
 
 app_name = "seeds"
 

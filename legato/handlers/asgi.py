@@ -18,7 +18,7 @@ from legato.handlers.base import Handler
 from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.hosts import AllowedHosts
 from legato.http.request import HttpRequest
-from legato.http.response import HttpResponseBase
+from legato.http.response import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from legato.urls.reverse import current_resolver
 
 __all__ = ["ASGIHandler", "ClientDisconnected", "Receive", "Scope", "Send"]
@@ -79,17 +79,16 @@ class ASGIHandler:
             )
             if head:
                 await send({"type": "http.response.body", "body": b""})
-            elif not response.streaming:
+            elif isinstance(response, HttpResponse):
                 await send({"type": "http.response.body", "body": response.content})
-            else:
+            elif isinstance(response, StreamingHttpResponse):
                 async for chunk in response.aiter_chunks(self.run_sync):
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b""})
-        finally:
-            if response.streaming:
-                await response.aclose()
             else:
-                response.close()
+                raise TypeError(f"Cannot send a {type(response).__name__}; it has no body.")
+        finally:
+            await response.aclose()
 
 
 async def read_body(scope: Scope, receive: Receive, limits: RequestLimits) -> RequestBody:

@@ -72,7 +72,7 @@ class Handler:
                 )
             self._collect_hooks(instance)
             # Adjacent sync middleware stay in one thread; only mode changes cost a hop.
-            handler_is_async = iscoroutinefunction(instance)
+            handler_is_async = _is_async_callable(instance)
             if handler_is_async:
                 handler = self.catch_exceptions(instance)
             else:
@@ -97,7 +97,7 @@ class Handler:
             self.exception_hooks.append(self._as_async(process_exception))
 
     def _as_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-        return func if iscoroutinefunction(func) else self.thread_pool.wrap(func)
+        return func if _is_async_callable(func) else self.thread_pool.wrap(func)
 
     def catch_exceptions(self, get_response: AsyncGetResponse) -> AsyncGetResponse:
         """Wrap one layer so that whatever it raises comes out as a response."""
@@ -202,6 +202,13 @@ def _middleware_mode(factory: Callable[..., Any], handler_is_async: bool) -> boo
     if not handler_is_async and can_sync:
         return False
     return bool(can_async)
+
+
+def _is_async_callable(obj: object) -> bool:
+    # A class-based middleware with `async def __call__` counts as async without the
+    # `markcoroutinefunction(self)` line Django requires in its __init__.
+    call = getattr(type(obj), "__call__", None)  # noqa: B004 - the class's method, not obj
+    return iscoroutinefunction(obj) or (call is not None and iscoroutinefunction(call))
 
 
 def _name(obj: object) -> str:

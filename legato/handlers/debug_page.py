@@ -116,7 +116,9 @@ def _html(request: HttpRequest, exc: BaseException, status: int, tried: list[str
     return "\n".join(parts)
 
 
-def _html_frame(filename: str, lineno: int, name: str, line: str, local_values: dict[str, str]) -> str:
+def _html_frame(
+    filename: str, lineno: int, name: str, line: str, local_values: dict[str, str]
+) -> str:
     rows = "".join(
         f"<tr><td><code>{escape(key)}</code></td><td><code>{escape(value)}</code></td></tr>"
         for key, value in local_values.items()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from http.cookies import SimpleCookie
 from types import TracebackType
 from typing import Any, TypeVar
@@ -26,7 +26,7 @@ from legato.test.response import TestResponse
 __all__ = ["MULTIPART_CONTENT", "AsyncClient", "Client", "TestResponse"]
 
 T = TypeVar("T")
-ASGIApp = Callable[..., Awaitable[None]]
+ASGIApp = Callable[..., Coroutine[Any, Any, None]]
 _REDIRECTS = (301, 302, 303, 307, 308)
 _MAX_REDIRECTS = 20
 
@@ -72,19 +72,54 @@ class AsyncClient:
     ) -> TestResponse:
         return await self.generic("HEAD", path, query=data, follow=follow, **kwargs)
 
-    async def options(self, path: str, data: Any = "", content_type: str = "application/octet-stream", follow: bool = False, **kwargs: Any) -> TestResponse:
+    async def options(
+        self,
+        path: str,
+        data: Any = "",
+        content_type: str = "application/octet-stream",
+        follow: bool = False,
+        **kwargs: Any,
+    ) -> TestResponse:
         return await self.generic("OPTIONS", path, data, content_type, follow=follow, **kwargs)
 
-    async def post(self, path: str, data: Any = None, content_type: str = MULTIPART_CONTENT, follow: bool = False, **kwargs: Any) -> TestResponse:
+    async def post(
+        self,
+        path: str,
+        data: Any = None,
+        content_type: str = MULTIPART_CONTENT,
+        follow: bool = False,
+        **kwargs: Any,
+    ) -> TestResponse:
         return await self.generic("POST", path, data, content_type, follow=follow, **kwargs)
 
-    async def put(self, path: str, data: Any = "", content_type: str = "application/octet-stream", follow: bool = False, **kwargs: Any) -> TestResponse:
+    async def put(
+        self,
+        path: str,
+        data: Any = "",
+        content_type: str = "application/octet-stream",
+        follow: bool = False,
+        **kwargs: Any,
+    ) -> TestResponse:
         return await self.generic("PUT", path, data, content_type, follow=follow, **kwargs)
 
-    async def patch(self, path: str, data: Any = "", content_type: str = "application/octet-stream", follow: bool = False, **kwargs: Any) -> TestResponse:
+    async def patch(
+        self,
+        path: str,
+        data: Any = "",
+        content_type: str = "application/octet-stream",
+        follow: bool = False,
+        **kwargs: Any,
+    ) -> TestResponse:
         return await self.generic("PATCH", path, data, content_type, follow=follow, **kwargs)
 
-    async def delete(self, path: str, data: Any = "", content_type: str = "application/octet-stream", follow: bool = False, **kwargs: Any) -> TestResponse:
+    async def delete(
+        self,
+        path: str,
+        data: Any = "",
+        content_type: str = "application/octet-stream",
+        follow: bool = False,
+        **kwargs: Any,
+    ) -> TestResponse:
         return await self.generic("DELETE", path, data, content_type, follow=follow, **kwargs)
 
     async def generic(
@@ -109,7 +144,11 @@ class AsyncClient:
             query=query_params if query_params is not None else query,
             body=body,
             content_type=content_type if body or method.upper() not in ("GET", "HEAD") else None,
-            headers={**self.headers, **_headers_from_extra({**self.defaults, **extra}), **(headers or {})},
+            headers={
+                **self.headers,
+                **_headers_from_extra({**self.defaults, **extra}),
+                **(headers or {}),
+            },
             secure=secure,
         )
         response = await self._send(request)
@@ -347,23 +386,67 @@ class Client:
     def get(self, path: str, data: Any = None, follow: bool = False, **kwargs: Any) -> TestResponse:
         return self._run(self._client.get(path, data, follow, **kwargs))
 
-    def head(self, path: str, data: Any = None, follow: bool = False, **kwargs: Any) -> TestResponse:
+    def head(
+        self, path: str, data: Any = None, follow: bool = False, **kwargs: Any
+    ) -> TestResponse:
         return self._run(self._client.head(path, data, follow, **kwargs))
 
-    def options(self, path: str, data: Any = "", content_type: str = "application/octet-stream", follow: bool = False, **kwargs: Any) -> TestResponse:
+    def options(
+        self,
+        path: str,
+        data: Any = "",
+        content_type: str = "application/octet-stream",
+        follow: bool = False,
+        **kwargs: Any,
+    ) -> TestResponse:
         return self._run(self._client.options(path, data, content_type, follow, **kwargs))
 
-    def post(self, path: str, data: Any = None, content_type: str = MULTIPART_CONTENT, follow: bool = False, **kwargs: Any) -> TestResponse:
+    def post(
+        self,
+        path: str,
+        data: Any = None,
+        content_type: str = MULTIPART_CONTENT,
+        follow: bool = False,
+        **kwargs: Any,
+    ) -> TestResponse:
         return self._run(self._client.post(path, data, content_type, follow, **kwargs))
 
-    def put(self, path: str, data: Any = "", content_type: str = "application/octet-stream", follow: bool = False, **kwargs: Any) -> TestResponse:
+    def put(
+        self,
+        path: str,
+        data: Any = "",
+        content_type: str = "application/octet-stream",
+        follow: bool = False,
+        **kwargs: Any,
+    ) -> TestResponse:
         return self._run(self._client.put(path, data, content_type, follow, **kwargs))
 
-    def patch(self, path: str, data: Any = "", content_type: str = "application/octet-stream", follow: bool = False, **kwargs: Any) -> TestResponse:
+    def patch(
+        self,
+        path: str,
+        data: Any = "",
+        content_type: str = "application/octet-stream",
+        follow: bool = False,
+        **kwargs: Any,
+    ) -> TestResponse:
         return self._run(self._client.patch(path, data, content_type, follow, **kwargs))
 
-    def delete(self, path: str, data: Any = "", content_type: str = "application/octet-stream", follow: bool = False, **kwargs: Any) -> TestResponse:
+    def delete(
+        self,
+        path: str,
+        data: Any = "",
+        content_type: str = "application/octet-stream",
+        follow: bool = False,
+        **kwargs: Any,
+    ) -> TestResponse:
         return self._run(self._client.delete(path, data, content_type, follow, **kwargs))
 
-    def generic(self, method: str, path: str, data: Any = "", content_type: str | None = "application/octet-stream", **kwargs: Any) -> TestResponse:
+    def generic(
+        self,
+        method: str,
+        path: str,
+        data: Any = "",
+        content_type: str | None = "application/octet-stream",
+        **kwargs: Any,
+    ) -> TestResponse:
         return self._run(self._client.generic(method, path, data, content_type, **kwargs))

@@ -64,7 +64,9 @@ def encode_multipart(boundary: str, data: Mapping[str, Any]) -> bytes:
 
 
 def _is_list(value: Any) -> bool:
-    return isinstance(value, Iterable) and not isinstance(value, str | bytes) and not _is_file(value)
+    return (
+        isinstance(value, Iterable) and not isinstance(value, str | bytes) and not _is_file(value)
+    )
 
 
 def _is_file(value: Any) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 __all__ = ["LifespanFailed", "LifespanSession"]
@@ -16,7 +16,7 @@ class LifespanFailed(Exception):
 class LifespanSession:
     """Start-up on `start()`, shut-down on `stop()`; each at most once."""
 
-    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
+    def __init__(self, app: Callable[..., Coroutine[Any, Any, None]]) -> None:
         self.app = app
         self.state: dict[str, Any] = {}
         self._task: asyncio.Task[None] | None = None
@@ -50,7 +50,8 @@ class LifespanSession:
 
     async def _reply(self, task: asyncio.Task[None] | None = None) -> dict[str, Any]:
         task = task or self._task
-        assert task is not None and self._from_app is not None
+        if task is None or self._from_app is None:
+            raise RuntimeError("The lifespan session has not been started.")
         getter = asyncio.ensure_future(self._from_app.get())
         await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
         if getter.done():

@@ -47,9 +47,7 @@ class TestResponse(HttpResponse):
     def json(self) -> Any:
         content_type = self.headers.get("Content-Type", "")
         if "json" not in content_type:
-            raise ValueError(
-                f'Content-Type header is "{content_type}", not "application/json"'
-            )
+            raise ValueError(f'Content-Type header is "{content_type}", not "application/json"')
         return orjson.loads(self.content)
 
     @property

@@ -133,7 +133,7 @@ class SimpleEndpoint(Endpoint):
                 captured[name] = to_python(captured[name])
             except ValueError:
                 return None  # the converter declines: not this route
-        return (), self.kwargs_for(captured), captured
+        return (), self.kwargs_for(captured) if self.defaults else captured.copy(), captured
 
 
 class StagedEndpoint(Endpoint):

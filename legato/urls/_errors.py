@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from legato.http.response import Http404
+
 if TYPE_CHECKING:
     from legato.urls._endpoint import RouteInfo
 
 __all__ = ["NoReverseMatch", "Resolver404"]
 
 
-class Resolver404(Exception):
+class Resolver404(Http404):
     """No route matches `path`."""
 
     def __init__(self, path: str, tried: Sequence[RouteInfo] = ()) -> None:

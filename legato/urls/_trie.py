@@ -44,10 +44,13 @@ class PrefixIndex(Generic[T]):
         end = len(text)
         while pos < end:
             child = node.children.get(text[pos])
-            if child is None or not text.startswith(child.label, pos):
+            if child is None:
+                break
+            label = child.label
+            if not text.startswith(label, pos):
                 break
             node = child
-            pos += len(child.label)
+            pos += len(label)
         return node.candidates
 
 

@@ -5,7 +5,8 @@ A converter is any object with a `regex` string, `to_python(text)` and `to_url(v
 `to_url` raising ValueError means "this route cannot build that URL, try the next one".
 Converters are looked up by name when `path()` is called, so `register_converter` must
 run before the routes that use it are defined. The registry is module-level, as in
-Django: the one accepted piece of global state in Legato.
+Django: the one accepted piece of global state in Legato. A name stays bound to one
+converter class; only a re-run of the same class definition may register it again.
 """
 
 from __future__ import annotations
@@ -94,12 +95,12 @@ def register_converter(converter: type[Any], type_name: str) -> None:
     _check_name(type_name)
     instance = _instantiate(converter, type_name)
     existing = _registry.get(type_name)
-    if existing is not None:
-        if type(existing) is converter and type_name not in _BUILTIN:
-            return  # re-registering the same class (a re-imported module) is harmless
+    # Re-running the same definition (a reloaded module, a notebook cell) is not a clash.
+    rerun = existing is not None and type(existing).__qualname__ == converter.__qualname__
+    if existing is not None and (type_name in _BUILTIN or not rerun):
         raise ValueError(
-            f"Converter {type_name!r} is already registered; pick another name for "
-            f"{converter.__name__}."
+            f"Converter {type_name!r} is already registered (by {type(existing).__qualname__}); "
+            f"pick another name for {converter.__qualname__}."
         )
     _registry[type_name] = instance
 

@@ -34,9 +34,7 @@ class View:
     @classmethod
     def handler_names(cls) -> list[str]:
         """The HTTP handlers this class defines (its own `options` excluded)."""
-        return [
-            name for name in cls.http_method_names if name != "options" and hasattr(cls, name)
-        ]
+        return [name for name in cls.http_method_names if name != "options" and hasattr(cls, name)]
 
     @classmethod
     def view_is_async(cls) -> bool:

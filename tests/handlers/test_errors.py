@@ -21,7 +21,7 @@ from legato.urls import path
 
 
 def raising(exc: BaseException):  # type: ignore[no-untyped-def]
-    async def view(request: HttpRequest) -> HttpResponse:
+    async def view(request: HttpRequest, **kwargs: object) -> HttpResponse:
         raise exc
 
     return view
@@ -48,9 +48,11 @@ def test_production_500_leaks_nothing_and_logs_method_path_and_id(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     app = App([path("boom/", raising(RuntimeError("secret detail")))])
-    with caplog.at_level(logging.ERROR, logger="legato.request"):
-        with Client(app, raise_request_exception=False) as client:
-            response = client.get("/boom/", headers={"X-Request-ID": "req-42"})
+    with (
+        caplog.at_level(logging.ERROR, logger="legato.request"),
+        Client(app, raise_request_exception=False) as client,
+    ):
+        response = client.get("/boom/", headers={"X-Request-ID": "req-42"})
     assert response.status_code == 500
     assert "secret" not in response.text
     assert "Traceback" not in response.text

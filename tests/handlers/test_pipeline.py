@@ -163,7 +163,9 @@ def test_process_view_can_short_circuit_the_view() -> None:
         async def __call__(self, request: HttpRequest) -> HttpResponse:
             return await self.get_response(request)
 
-        async def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> Any:
+        async def process_view(
+            self, request: HttpRequest, view: Any, args: Any, kwargs: Any
+        ) -> Any:
             if kwargs.get("pk") == 13:
                 return HttpResponse("unlucky", status=403)
             return None

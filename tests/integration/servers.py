@@ -6,10 +6,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -22,11 +24,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_serving(url: str, process: subprocess.Popen[bytes], deadline: float = 20.0) -> None:
+def wait_until_serving(
+    url: str, process: subprocess.Popen[bytes], log: IO[bytes], deadline: float = 20.0
+) -> None:
     stop = time.monotonic() + deadline
     while time.monotonic() < stop:
         if process.poll() is not None:
-            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+            log.seek(0)
+            output = log.read().decode(errors="replace")
             raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
         try:
             httpx.get(url, timeout=0.5)
@@ -37,16 +42,20 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], deadline: flo
 
 
 @contextmanager
-def running(command: Sequence[str], probe_url: str, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+def running(
+    command: Sequence[str], probe_url: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    # A file, not a pipe: a chatty server can never block on a full pipe buffer.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the process ends
     process = subprocess.Popen(
         list(command),
         cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_until_serving(probe_url, process)
+        wait_until_serving(probe_url, process, log)
         yield process
     finally:
         process.terminate()
@@ -55,6 +64,7 @@ def running(command: Sequence[str], probe_url: str, env: dict[str, str] | None =
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+        log.close()
 
 
 @contextmanager
@@ -62,6 +72,17 @@ def legato_server(target: str, *extra: str, env: dict[str, str] | None = None) -
     """Serve `module:app` with `legato run` (uvicorn) and yield its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "legato.cli", "run", target, "--port", str(port), "--log-level", "warning", *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "legato.cli",
+        "run",
+        target,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        *extra,
+    ]
     with running(command, base + "/", env=env):
         yield base

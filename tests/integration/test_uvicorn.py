@@ -16,7 +16,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with legato_server("examples.showcase.app:app") as url:
+    # 25 pool threads: 50 sleeping sync views need exactly two rounds.
+    env = {"LEGATO_THREAD_POOL_SIZE": "25"}
+    with legato_server("examples.showcase.app:app", env=env) as url:
         yield url
 
 
@@ -44,7 +46,7 @@ def test_fifty_async_sleeps_overlap_while_sync_sleeps_queue_on_the_pool(base_url
 
     sync_elapsed, sync_statuses = asyncio.run(timed_burst(base_url, "/seeds/slow-sync/", 50))
     assert sync_statuses == [200] * 50
-    # The pool has min(32, cores + 4) threads, so 50 sleeping views need at least two
-    # rounds of 2 s each: the contrast async views exist to remove.
+    # The pool has 25 threads, so 50 sleeping views need two rounds of 2 s each: the
+    # contrast async views exist to remove.
     assert sync_elapsed >= 3.9, f"sync burst finished in {sync_elapsed:.2f} s"
     assert sync_elapsed > async_elapsed + 1.5

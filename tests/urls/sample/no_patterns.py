@@ -1,0 +1,1 @@
+"""A module without urlpatterns, to test the error message."""

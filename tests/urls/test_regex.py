@@ -1,0 +1,133 @@
+"""The re_path() regex scanner: literal prefix, whole-literal detection, reverse templates."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from legato.urls._regex import Param, RegexShape, analyse
+
+
+def shape(regex: str, endpoint: bool = True) -> RegexShape:
+    return analyse(regex, re.compile(regex), endpoint)
+
+
+@pytest.mark.parametrize(
+    ("regex", "prefix"),
+    [
+        (r"^blog/(?P<y>\d+)/$", "blog/"),
+        (r"^a\.b\-c/(\d+)$", "a.b-c/"),
+        (r"^abc?/$", "ab"),
+        (r"^ab{2}/$", "a"),
+        (r"blog/(\d+)/$", "blog/"),  # endpoint ending in $: Django fullmatches, so anchored
+        (r"blog/(\d+)/\Z", ""),  # searched anywhere
+        (r"^a|^b", ""),
+        (r"(?i)^abc/$", ""),
+        (r"\Aabc/", "abc/"),
+        (r"^(?#note)abc", "abc"),
+        (r"^[a]bc", ""),
+    ],
+)
+def test_literal_prefix(regex: str, prefix: str) -> None:
+    assert shape(regex).literal_prefix == prefix
+
+
+@pytest.mark.parametrize(
+    ("regex", "endpoint", "literal"),
+    [
+        (r"^about/$", True, "about/"),
+        (r"about/$", True, "about/"),
+        (r"^about/\Z", True, "about/"),
+        (r"^about/", True, None),  # an endpoint without an end anchor matches a prefix
+        (r"^about/", False, "about/"),  # an include prefix: literal prefix text
+        (r"^about/$", False, None),
+        (r"^price\$$", True, "price$"),
+        (r"^a.b/$", True, None),
+        (r"(?i)^about/$", True, None),
+    ],
+)
+def test_whole_literal(regex: str, endpoint: bool, literal: str | None) -> None:
+    assert shape(regex, endpoint).literal == literal
+
+
+def test_template_has_literals_and_params() -> None:
+    parts = shape(r"^a/(?P<x>\d+)/(\d+)\.json$").parts
+    assert parts == ("a", "/", Param("x"), "/", Param(None), ".", "j", "s", "o", "n")
+
+
+def test_template_refuses_quantified_groups() -> None:
+    assert "quantifier" in str(shape(r"^a/(?P<x>\d+)?$").unreversible)
+
+
+LITERALS = st.sampled_from(["a", "b", "z", "/", "-", "_", "~", r"\.", r"\-", r"\/", "é"])
+PIECES = st.one_of(
+    LITERALS,
+    st.sampled_from(
+        [
+            "(?P<g{n}>[0-9]+)",
+            "([a-c]+)",
+            "(?:ab)",
+            "a?",
+            "b*",
+            "[xy]",
+            ".",
+            r"\d",
+            "(?=a)",
+        ]
+    ),
+)
+
+
+@st.composite
+def regexes(draw: st.DrawFn) -> str:
+    pieces = draw(st.lists(PIECES, max_size=8))
+    body = "".join(piece.replace("{n}", str(index)) for index, piece in enumerate(pieces))
+    if draw(st.booleans()):
+        body = body + "|" + draw(LITERALS)
+    return draw(st.sampled_from(["", "^"])) + body + draw(st.sampled_from(["", "$", r"\Z"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data(), regexes(), st.booleans())
+def test_every_match_starts_with_the_literal_prefix(
+    data: st.DataObject, regex: str, endpoint: bool
+) -> None:
+    compiled = re.compile(regex)
+    found = shape(regex, endpoint)
+    text = data.draw(st.from_regex(compiled))
+    fullmatch = endpoint and regex.endswith("$")
+    match = compiled.fullmatch(text) if fullmatch else compiled.search(text)
+    if match is None or not found.anchored:
+        return
+    assert text.startswith(found.literal_prefix)
+    if found.literal is not None and endpoint:
+        assert text == found.literal
+
+
+REVERSIBLE = st.one_of(
+    LITERALS, st.sampled_from(["(?P<g{n}>[0-9]+)", "([a-c]+)", "(?:ab)", "(?#c)"])
+)
+
+
+@st.composite
+def reversible_regexes(draw: st.DrawFn) -> str:
+    pieces = draw(st.lists(REVERSIBLE, max_size=8))
+    body = "".join(piece.replace("{n}", str(index)) for index, piece in enumerate(pieces))
+    return draw(st.sampled_from(["", "^"])) + body + draw(st.sampled_from(["", "$", r"\Z"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data(), reversible_regexes())
+def test_template_rebuilds_every_full_match(data: st.DataObject, regex: str) -> None:
+    compiled = re.compile(regex)
+    parts = shape(regex).parts
+    assert parts is not None
+    text = data.draw(st.from_regex(compiled, fullmatch=True))
+    match = compiled.fullmatch(text)
+    assert match is not None
+    groups = iter(match.groups())
+    rebuilt = "".join(part if isinstance(part, str) else next(groups) for part in parts)
+    assert rebuilt == text
