@@ -6,7 +6,8 @@ A converter is any object with a `regex` string, `to_python(text)` and `to_url(v
 Converters are looked up by name when `path()` is called, so `register_converter` must
 run before the routes that use it are defined. The registry is module-level, as in
 Django: the one accepted piece of global state in Legato. A name stays bound to one
-converter class; only a re-run of the same class definition may register it again.
+converter class; only a re-run of the same class definition (same class name and regex) may
+register it again.
 """
 
 from __future__ import annotations
@@ -95,8 +96,13 @@ def register_converter(converter: type[Any], type_name: str) -> None:
     _check_name(type_name)
     instance = _instantiate(converter, type_name)
     existing = _registry.get(type_name)
-    # Re-running the same definition (a reloaded module, a notebook cell) is not a clash.
-    rerun = existing is not None and type(existing).__qualname__ == converter.__qualname__
+    # Re-running the same definition (a reloaded module, a notebook cell, a docs example)
+    # makes a new class object with the same name and regex: not a clash.
+    rerun = (
+        existing is not None
+        and type(existing).__name__ == converter.__name__
+        and existing.regex == instance.regex
+    )
     if existing is not None and (type_name in _BUILTIN or not rerun):
         raise ValueError(
             f"Converter {type_name!r} is already registered (by {type(existing).__qualname__}); "

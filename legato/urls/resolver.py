@@ -12,7 +12,7 @@ _reverser.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from legato.urls._endpoint import Endpoint, RouteInfo, StaticEndpoint, compile_endpoint
@@ -83,7 +83,7 @@ class ResolverMatch:
     def __getitem__(self, index: int) -> Any:
         return (self.func, self.args, self.kwargs)[index]
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Any]:
         return iter((self.func, self.args, self.kwargs))
 
     def __repr__(self) -> str:

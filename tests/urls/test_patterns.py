@@ -104,7 +104,7 @@ def test_non_callable_view_is_refused(bad: Any) -> None:
 
 def test_bad_kwargs_and_names_are_refused() -> None:
     with pytest.raises(ImproperlyConfigured, match="must be a dict"):
-        path("x/", view, kwargs=[("a", 1)])  # type: ignore[arg-type]
+        path("x/", view, kwargs=[("a", 1)])  # type: ignore[call-overload]
     with pytest.raises(ImproperlyConfigured, match="without ':'"):
         path("x/", view, name="a:b")
     with pytest.raises(ImproperlyConfigured, match="not named"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -97,7 +98,5 @@ def test_resolve_only_raises_resolver404(text: str) -> None:
 @given(st.lists(st.sampled_from(["n", "s", "u", "in", "x", "0", "-", "CASE", "ab"]), max_size=5))
 def test_resolve_only_raises_resolver404_on_path_like_text(segments: list[str]) -> None:
     for candidate in ("/" + "/".join(segments), "/" + "/".join(segments) + "/"):
-        try:
+        with contextlib.suppress(Resolver404):
             RESOLVER.resolve(candidate)
-        except Resolver404:
-            pass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -54,7 +54,8 @@ def test_match_unpacks_like_django() -> None:
     match = Resolver([path("x/<int:n>/", a)]).resolve("/x/1/")
     func, args, kwargs = match
     assert (func, args, kwargs) == (a, (), {"n": 1})
-    assert match[0] is a and match[2] == {"n": 1}
+    assert match[0] is a
+    assert match[2] == {"n": 1}
 
 
 def test_view_name_without_url_name_is_the_dotted_view_path() -> None:
@@ -66,7 +67,8 @@ def test_view_name_without_url_name_is_the_dotted_view_path() -> None:
 def test_repr_names_func_route_and_kwargs() -> None:
     text = repr(Resolver([path("x/<int:n>/", a, name="x")]).resolve("/x/3/"))
     assert text.startswith("ResolverMatch(func=tests.urls.test_resolver.")
-    assert "kwargs={'n': 3}" in text and "route='x/<int:n>/'" in text
+    assert "kwargs={'n': 3}" in text
+    assert "route='x/<int:n>/'" in text
 
 
 def test_unknown_path_raises_resolver404_with_path_and_tried() -> None:
@@ -377,11 +379,11 @@ class CountingPattern:
 
 
 @pytest.fixture
-def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[CountingPattern]]:
+def counting(monkeypatch: pytest.MonkeyPatch) -> type[CountingPattern]:
     real = _regex.compile_regex
     monkeypatch.setattr(_regex, "compile_regex", lambda text: CountingPattern(real(text)))
     CountingPattern.calls = 0
-    yield CountingPattern
+    return CountingPattern
 
 
 def test_dynamic_resolution_tries_only_routes_with_a_matching_prefix(
