@@ -106,11 +106,21 @@ class App:
         else:
             raise ValueError(f"Legato does not handle ASGI scope type {kind!r}.")
 
-    async def startup(self) -> None:
-        self.build()
-        await self.lifespan.startup(self)
+    def as_wsgi(self) -> Any:
+        """Return a WSGI callable for this same app (one event loop per worker process)."""
+        from legato.handlers.wsgi import WSGIHandler  # moved to the top once wsgi.py exists
+
+        return WSGIHandler(self)
+
+    async def startup(self, server_state: dict[str, Any] | None = None) -> None:
+        """Build the app, then run its lifespan start-up; `server_state` is ASGI's."""
+        self.build().draining = False  # an app may be started again after a shut-down
+        await self.lifespan.startup(self, server_state)
 
     async def shutdown(self) -> None:
+        """Drain requests in flight (`shutdown_grace`), then run the shut-down steps."""
+        if self._asgi is not None:
+            await self._asgi.drain(self.config.shutdown_grace)
         await self.lifespan.shutdown()
 
     def build(self) -> ASGIHandler:

@@ -69,7 +69,8 @@ def load_app(target: str) -> Any:
 def _run(options: argparse.Namespace) -> int:
     import uvicorn
 
-    load_app(options.app)  # fail here, with our message, rather than inside uvicorn
+    app = load_app(options.app)  # fail here, with our message, rather than inside uvicorn
+    grace = getattr(getattr(app, "config", None), "shutdown_grace", None)
     uvicorn.run(
         options.app,
         host=options.host,
@@ -78,6 +79,8 @@ def _run(options: argparse.Namespace) -> int:
         reload=options.reload,
         log_level=options.log_level,
         lifespan="on",
+        # Requests in flight at shut-down get the app's grace period, then are cancelled.
+        timeout_graceful_shutdown=grace,
     )
     return 0
 

@@ -30,6 +30,7 @@ class Config:
     allowed_origins: tuple[str, ...] = ()
     append_slash: bool = True
     request_timeout: float | None = None
+    shutdown_grace: float = 10.0
     thread_pool_size: int | None = None
     data_upload_max_memory_size: int | None = 2_621_440
     max_upload_size: int | None = 104_857_600
@@ -87,6 +88,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "allowed_origins": _names,
     "append_slash": _bool,
     "request_timeout": _optional(float),
+    "shutdown_grace": float,
     "thread_pool_size": _optional(int),
     "data_upload_max_memory_size": _optional(int),
     "max_upload_size": _optional(int),

@@ -1,7 +1,7 @@
 """Run an app's start-up and shut-down work, and speak the ASGI lifespan protocol.
 
 Start-up enters the user's `lifespan` context manager (what it yields becomes
-`app.state`), then runs `on_startup` hooks in order; shut-down runs `on_shutdown` hooks,
+`app.state`, and each request's `request.state`), then runs `on_startup` hooks in order; shut-down runs `on_shutdown` hooks,
 then leaves the context manager. Sync hooks run in the app's thread pool, so they may use
 `async_to_sync` against the app's loop. A failing hook is named in the error, which the
 server prints before it exits.
@@ -48,13 +48,17 @@ class Lifespan:
         self.thread_pool = thread_pool
         self._exit_stack: contextlib.AsyncExitStack | None = None
 
-    async def startup(self, app: App) -> None:
+    async def startup(self, app: App, server_state: dict[str, Any] | None = None) -> None:
         stack = contextlib.AsyncExitStack()
         self._exit_stack = stack
         if self.factory is not None:
             state = await _step(_name(self.factory), stack.enter_async_context(self.factory(app)))
             if state:
                 vars(app.state).update(state)
+                if server_state is not None:
+                    # ASGI servers copy this dict into every request's scope["state"],
+                    # which is what request.state shows.
+                    server_state.update(state)
         for hook in self.on_startup:
             await _step(_name(hook), self._run(hook))
 
@@ -94,7 +98,7 @@ async def serve_lifespan(app: App, scope: Scope, receive: Receive, send: Send) -
     """Answer the server's lifespan messages: startup, then shutdown."""
     await receive()  # lifespan.startup
     try:
-        await app.startup()
+        await app.startup(scope.get("state"))
     except Exception as exc:
         await send({"type": "lifespan.startup.failed", "message": str(exc)})
         return

@@ -1,20 +1,27 @@
 """Turn one ASGI HTTP connection into one response.
 
 The path, in order: scope -> Host check -> body read (bounded, spooled) -> HttpRequest ->
-middleware chain (`Handler.get_response`) -> send. The body is read completely before
-the view runs, so a view never awaits the network for its own input; limits are enforced
-while reading, so an oversized body is refused without being buffered. Errors raised
-before the chain (bad Host, oversized or malformed body) go through the same
-`ErrorResponder` as everything else.
+middleware chain (`Handler.get_response`) -> send -> after-response work. The body is
+read completely before the view runs, so a view never awaits the network for its own
+input; limits are enforced while reading, so an oversized body is refused without being
+buffered. Errors raised before the chain (bad Host, oversized or malformed body) go
+through the same `ErrorResponder` as everything else.
+
+From the view's start to the last chunk sent, a `DisconnectWatch` cancels the work if
+the client leaves. Every request task is tracked in `in_flight`, so shut-down can give
+them a grace period (`drain`) and refuse new ones meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from legato.exceptions import BadRequest, SuspiciousOperation
+from legato.handlers.after_response import run_after_response
 from legato.handlers.base import Handler
+from legato.handlers.disconnect import DisconnectWatch
 from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.hosts import AllowedHosts
 from legato.http.request import HttpRequest
@@ -43,30 +50,77 @@ class ASGIHandler:
         self.limits = limits
         self.allowed_hosts = allowed_hosts
         self.run_sync = handler.thread_pool.run
+        self.in_flight: set[asyncio.Task[Any]] = set()
+        self.draining = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.draining:
+            await send_unavailable(send)
+            return
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("Legato must be called from inside an asyncio task.")
         request = HttpRequest(scope, limits=self.limits, allowed_hosts=self.allowed_hosts)
         token = current_resolver.set(self.handler.resolver)
+        self.in_flight.add(task)
         try:
-            response = await self._response_for(request, scope, receive)
-            if response is not None:
-                await self.send_response(response, send, head=request.method == "HEAD")
+            await self._serve(request, scope, receive, send, task)
         finally:
+            self.in_flight.discard(task)
             current_resolver.reset(token)
-            if request.body_data is not None:
-                request.body_data.close()
+            request.close()
 
-    async def _response_for(
+    async def _serve(
+        self,
+        request: HttpRequest,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        task: asyncio.Task[Any],
+    ) -> None:
+        try:
+            response = await self._read_request(request, scope, receive)
+        except ClientDisconnected:
+            return  # gone before the body was complete: no view runs
+        watch = None
+        try:
+            if response is None:
+                watch = DisconnectWatch(receive, task)
+                response = await self.handler.get_response(request)
+            await self.send_response(response, send, head=request.method == "HEAD")
+        except asyncio.CancelledError:
+            if watch is None or not watch.client_gone:
+                raise  # the server is cancelling us (shutdown): let it
+            task.uncancel()  # the client left: nobody to answer, nothing to report
+            return
+        finally:
+            if watch is not None:
+                watch.stop()
+        if request.after_response_calls:
+            await run_after_response(request, self.handler.thread_pool)
+
+    async def _read_request(
         self, request: HttpRequest, scope: Scope, receive: Receive
     ) -> HttpResponseBase | None:
+        """Check the Host and read the body; return a response only if that failed."""
         try:
             request.get_host()
             request.body_data = await read_body(scope, receive, self.limits)
-        except ClientDisconnected:
-            return None  # nobody is left to answer
         except (BadRequest, SuspiciousOperation) as exc:
             return await self.handler.errors.response_for_exception(request, exc)
-        return await self.handler.get_response(request)
+        return None
+
+    async def drain(self, grace: float) -> None:
+        """Refuse new requests, give those in flight `grace` seconds, then cancel them."""
+        self.draining = True
+        pending = {task for task in self.in_flight if not task.done()}
+        if not pending:
+            return
+        _, late = await asyncio.wait(pending, timeout=grace)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=1.0)
 
     async def send_response(self, response: HttpResponseBase, send: Send, *, head: bool) -> None:
         try:
@@ -89,6 +143,18 @@ class ASGIHandler:
                 raise TypeError(f"Cannot send a {type(response).__name__}; it has no body.")
         finally:
             await response.aclose()
+
+
+async def send_unavailable(send: Send) -> None:
+    body = b"The server is shutting down; retry on another connection."
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+        (b"retry-after", b"1"),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def read_body(scope: Scope, receive: Receive, limits: RequestLimits) -> RequestBody:

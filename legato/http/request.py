@@ -99,6 +99,7 @@ class HttpRequest:
     _host: str | None = None
     _encoding: str | _Unset | None = _Unset.UNSET
     _json: Any = _Unset.UNSET
+    after_response_calls: tuple[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]], ...] = ()
 
     def __init__(
         self,
@@ -235,7 +236,16 @@ class HttpRequest:
 
     @_cached
     def state(self) -> SimpleNamespace:
-        return SimpleNamespace()
+        """The app's lifespan state (a per-request copy), plus what middleware adds."""
+        return SimpleNamespace(**self.scope.get("state", {}))
+
+    def after_response(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        """Call `func(*args, **kwargs)` (sync or async) after the response is fully sent.
+
+        Its errors are logged and never reach the client; shut-down waits for it within
+        the grace period.
+        """
+        self.after_response_calls = (*self.after_response_calls, (func, args, kwargs))
 
     def get_host(self) -> str:
         """Return the Host header (or server name and port) if `allowed_hosts` allows it."""

@@ -11,8 +11,9 @@ requests, and re-raise a view's exception in the test by default, as Django's do
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from http.cookies import SimpleCookie
 from types import TracebackType
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ from legato.handlers.errors import request_exception_observer
 from legato.test.encoding import MULTIPART_CONTENT, encode_body, encode_query
 from legato.test.lifespan import LifespanSession
 from legato.test.response import TestResponse
+from legato.test.streaming import Event, StreamingTestResponse
 
 __all__ = ["MULTIPART_CONTENT", "AsyncClient", "Client", "TestResponse"]
 
@@ -65,12 +67,12 @@ class AsyncClient:
     async def get(
         self, path: str, data: Any = None, follow: bool = False, **kwargs: Any
     ) -> TestResponse:
-        return await self.generic("GET", path, query=data, follow=follow, **kwargs)
+        return await self.generic("GET", path, "", None, query=data, follow=follow, **kwargs)
 
     async def head(
         self, path: str, data: Any = None, follow: bool = False, **kwargs: Any
     ) -> TestResponse:
-        return await self.generic("HEAD", path, query=data, follow=follow, **kwargs)
+        return await self.generic("HEAD", path, "", None, query=data, follow=follow, **kwargs)
 
     async def options(
         self,
@@ -129,32 +131,66 @@ class AsyncClient:
         data: Any = "",
         content_type: str | None = "application/octet-stream",
         *,
-        query: Any = None,
         follow: bool = False,
-        headers: Mapping[str, str] | None = None,
-        query_params: Any = None,
-        secure: bool = False,
-        **extra: Any,
+        **kwargs: Any,
     ) -> TestResponse:
         """Send one request (Django's `generic`); `follow=True` follows redirects."""
-        body, content_type = encode_body(data, content_type)
-        request = _RequestSpec(
-            method=method.upper(),
-            url=path,
-            query=query_params if query_params is not None else query,
-            body=body,
-            content_type=content_type if body or method.upper() not in ("GET", "HEAD") else None,
-            headers={
-                **self.headers,
-                **_headers_from_extra({**self.defaults, **extra}),
-                **(headers or {}),
-            },
-            secure=secure,
-        )
+        request = self._spec(method, path, data, content_type, **kwargs)
         response = await self._send(request)
         if follow:
             response = await self._follow(request, response)
         return response
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        path: str,
+        data: Any = "",
+        content_type: str | None = "application/octet-stream",
+        **kwargs: Any,
+    ) -> AsyncIterator[StreamingTestResponse]:
+        """Start a request and yield its response as soon as the headers are sent.
+
+        Read the body with `aiter_chunks()` or `aiter_events()`; leaving the block
+        disconnects, which cancels a stream that is still running.
+        """
+        spec = self._spec(method, path, data, content_type, **kwargs)
+        if self._lifespan is not None:
+            await self._lifespan.start()
+        exchange = _StreamExchange(spec.body)
+        scope = spec.scope(self._cookie_header(), self._lifespan_state())
+        task = asyncio.create_task(self.app(scope, exchange.receive, exchange.send))
+        try:
+            yield await exchange.response(task)
+        finally:
+            await exchange.disconnect(task)
+
+    def _spec(
+        self,
+        method: str,
+        path: str,
+        data: Any,
+        content_type: str | None,
+        *,
+        query: Any = None,
+        headers: Mapping[str, str] | None = None,
+        query_params: Any = None,
+        secure: bool = False,
+        **extra: Any,
+    ) -> _RequestSpec:
+        body, content_type = encode_body(data, content_type)
+        method = method.upper()
+        extra_headers = _headers_from_extra({**self.defaults, **extra})
+        return _RequestSpec(
+            method=method,
+            url=path,
+            query=query_params if query_params is not None else query,
+            body=body,
+            content_type=content_type if body or method not in ("GET", "HEAD") else None,
+            headers={**self.headers, **extra_headers, **(headers or {})},
+            secure=secure,
+        )
 
     async def _send(self, spec: _RequestSpec) -> TestResponse:
         if self._lifespan is not None:
@@ -338,6 +374,52 @@ class _Exchange:
         )
 
 
+class _StreamExchange:
+    """One streamed request: the body in, status and headers early, chunks as they come."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.body_sent = False
+        self.gone = asyncio.Event()
+        self.started = asyncio.Event()
+        self.streaming: StreamingTestResponse | None = None
+
+    async def receive(self) -> dict[str, Any]:
+        if not self.body_sent:
+            self.body_sent = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        await self.gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Mapping[str, Any]) -> None:
+        if self.gone.is_set():
+            raise OSError("The test client has disconnected.")
+        if message["type"] == "http.response.start":
+            self.streaming = StreamingTestResponse(message["status"], message.get("headers", []))
+            self.started.set()
+        elif message["type"] == "http.response.body" and self.streaming is not None:
+            more = bool(message.get("more_body", False))
+            self.streaming.feed(bytes(message.get("body", b"")), more_body=more)
+
+    async def response(self, task: asyncio.Task[None]) -> StreamingTestResponse:
+        waiter = asyncio.ensure_future(self.started.wait())
+        await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if self.streaming is None:
+            task.result()  # re-raise what the app raised
+            raise AssertionError("The app finished without sending http.response.start.")
+        return self.streaming
+
+    async def disconnect(self, task: asyncio.Task[None]) -> None:
+        self.gone.set()
+        _, pending = await asyncio.wait({task}, timeout=5)
+        for late in pending:  # an app that ignores http.disconnect: end it as a server would
+            late.cancel()
+            await asyncio.wait({late})
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+
+
 class Client:
     """The sync test client: Django's `Client`, for plain `def` tests."""
 
@@ -382,6 +464,23 @@ class Client:
             )
             self._thread.start()
         return asyncio.run_coroutine_threadsafe(work, self._loop).result()
+
+    @contextlib.contextmanager
+    def stream(
+        self,
+        method: str,
+        path: str,
+        data: Any = "",
+        content_type: str | None = "application/octet-stream",
+        **kwargs: Any,
+    ) -> Iterator[SyncStream]:
+        """The sync form of `AsyncClient.stream`: iterate `iter_chunks()` / `iter_events()`."""
+        context = self._client.stream(method, path, data, content_type, **kwargs)
+        response = self._run(context.__aenter__())
+        try:
+            yield SyncStream(response, self._run)
+        finally:
+            self._run(context.__aexit__(None, None, None))
 
     def get(self, path: str, data: Any = None, follow: bool = False, **kwargs: Any) -> TestResponse:
         return self._run(self._client.get(path, data, follow, **kwargs))
@@ -450,3 +549,42 @@ class Client:
         **kwargs: Any,
     ) -> TestResponse:
         return self._run(self._client.generic(method, path, data, content_type, **kwargs))
+
+
+class SyncStream:
+    """A streaming response read from plain `def` code, one chunk at a time."""
+
+    def __init__(
+        self, response: StreamingTestResponse, run: Callable[[Coroutine[Any, Any, Any]], Any]
+    ) -> None:
+        self.response = response
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self._run = run
+
+    def __getitem__(self, name: str) -> str:
+        return self.headers[name]
+
+    def iter_chunks(self) -> Iterator[bytes]:
+        chunks = self.response.aiter_chunks()
+        while True:
+            try:
+                yield self._run(_next_of(chunks))
+            except StopAsyncIteration:
+                return
+
+    def iter_events(self) -> Iterator[Event]:
+        events = self.response.aiter_events()
+        while True:
+            try:
+                yield self._run(_next_of(events))
+            except StopAsyncIteration:
+                return
+
+    def read(self) -> bytes:
+        return b"".join(self.iter_chunks())
+
+
+async def _next_of(iterator: AsyncIterator[T]) -> T:
+    # run_coroutine_threadsafe takes coroutines only, and anext() does not return one.
+    return await anext(iterator)
