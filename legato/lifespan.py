@@ -1,10 +1,10 @@
 """Run an app's start-up and shut-down work, and speak the ASGI lifespan protocol.
 
 Start-up enters the user's `lifespan` context manager (what it yields becomes
-`app.state`, and each request's `request.state`), then runs `on_startup` hooks in order; shut-down runs `on_shutdown` hooks,
-then leaves the context manager. Sync hooks run in the app's thread pool, so they may use
-`async_to_sync` against the app's loop. A failing hook is named in the error, which the
-server prints before it exits.
+`app.state`, and each request's `request.state`), then runs `on_startup` hooks in order;
+shut-down runs `on_shutdown` hooks, then leaves the context manager. Sync hooks run in
+the app's thread pool, so they may use `async_to_sync` against the app's loop. A failing
+hook is named in the error, which the server prints before it exits.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ input; limits are enforced while reading, so an oversized body is refused withou
 buffered. Errors raised before the chain (bad Host, oversized or malformed body) go
 through the same `ErrorResponder` as everything else.
 
-From the view's start to the last chunk sent, a `DisconnectWatch` cancels the work if
+From the view's start to the last chunk sent, a disconnect `Watch` cancels the work if
 the client leaves. Every request task is tracked in `in_flight`, so shut-down can give
 them a grace period (`drain`) and refuse new ones meanwhile.
 """
@@ -21,7 +21,7 @@ from typing import Any
 from legato.exceptions import BadRequest, SuspiciousOperation
 from legato.handlers.after_response import run_after_response
 from legato.handlers.base import Handler
-from legato.handlers.disconnect import DisconnectWatch
+from legato.handlers.disconnect import DisconnectWatcher
 from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.hosts import AllowedHosts
 from legato.http.request import HttpRequest
@@ -51,6 +51,7 @@ class ASGIHandler:
         self.allowed_hosts = allowed_hosts
         self.run_sync = handler.thread_pool.run
         self.in_flight: set[asyncio.Task[Any]] = set()
+        self.disconnects = DisconnectWatcher()
         self.draining = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -85,7 +86,7 @@ class ASGIHandler:
         watch = None
         try:
             if response is None:
-                watch = DisconnectWatch(receive, task)
+                watch = self.disconnects.watch(receive, task)
                 response = await self.handler.get_response(request)
             await self.send_response(response, send, head=request.method == "HEAD")
         except asyncio.CancelledError:

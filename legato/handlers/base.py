@@ -9,6 +9,12 @@ is wrapped once for the thread pool. Nothing is adapted per request.
 Every layer is wrapped so that an exception becomes a response before it reaches the
 layer above (as in Django), and the innermost layer resolves the URL, runs the
 `process_view` hooks, calls the view and checks what it returned.
+
+A sync server (WSGI) gets the same chain built in sync mode (`run_async` given): the
+outermost layer is sync, sync middleware, hooks and views run in the server's thread
+with no hop, and every async part is called through `run_async`, which waits for it on
+the app's event loop. Only the innermost step exists twice (`respond`, `respond_sync`):
+Python cannot write one function that both awaits and does not.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from asgiref.sync import SyncToAsync
+
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.errors import ErrorResponder
 from legato.http.request import HttpRequest
@@ -24,11 +32,19 @@ from legato.http.response import HttpResponseBase, HttpResponsePermanentRedirect
 from legato.sync import ThreadPool, async_to_sync, iscoroutinefunction
 from legato.urls.resolver import Resolver, Resolver404, ResolverMatch
 
-__all__ = ["AsyncGetResponse", "Handler", "MiddlewareNotUsed", "check_response"]
+__all__ = [
+    "AsyncGetResponse",
+    "Handler",
+    "MiddlewareNotUsed",
+    "RunAsync",
+    "SyncGetResponse",
+    "check_response",
+]
 
 AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
-ViewHook = Callable[..., Awaitable[HttpResponseBase | None]]
-ExceptionHook = Callable[[HttpRequest, Exception], Awaitable[HttpResponseBase | None]]
+SyncGetResponse = Callable[[HttpRequest], HttpResponseBase]
+# Runs an awaitable to completion from a thread without a running loop; returns its result.
+RunAsync = Callable[[Any], Any]
 
 
 class MiddlewareNotUsed(Exception):
@@ -36,7 +52,11 @@ class MiddlewareNotUsed(Exception):
 
 
 class Handler:
-    """The app's request pipeline: middleware chain, resolver and error mapping."""
+    """The app's request pipeline: middleware chain, resolver and error mapping.
+
+    Async by default (`get_response`, for the ASGI handler); given `run_async`, sync
+    (`get_response_sync`, for the WSGI handler).
+    """
 
     def __init__(
         self,
@@ -46,18 +66,33 @@ class Handler:
         errors: ErrorResponder,
         thread_pool: ThreadPool,
         append_slash: bool = True,
+        run_async: RunAsync | None = None,
     ) -> None:
         self.resolver = resolver
+        self.middleware = tuple(middleware)
         self.errors = errors
         self.thread_pool = thread_pool
         self.append_slash = append_slash
-        self.view_hooks: list[ViewHook] = []
-        self.exception_hooks: list[ExceptionHook] = []
-        self.get_response: AsyncGetResponse = self._build_chain(middleware)
+        self.run_async = run_async
+        # Async callables in async mode, sync ones in sync mode.
+        self.view_hooks: list[Callable[..., Any]] = []
+        self.exception_hooks: list[Callable[..., Any]] = []
+        if run_async is None:
+            innermost: Callable[..., Any] = self.catch_exceptions(self.respond)
+            self.get_response: AsyncGetResponse = self._build_chain(middleware, innermost, True)
+        else:
+            self._sync_views: dict[int, Callable[..., Any]] = {}
+            innermost = self.catch_exceptions_sync(self.respond_sync)
+            self.get_response_sync: SyncGetResponse = self._build_chain(
+                middleware, innermost, False
+            )
 
-    def _build_chain(self, factories: Sequence[Callable[..., Any]]) -> AsyncGetResponse:
-        handler: Callable[..., Any] = self.catch_exceptions(self.respond)
-        handler_is_async = True
+    def _build_chain(
+        self,
+        factories: Sequence[Callable[..., Any]],
+        handler: Callable[..., Any],
+        handler_is_async: bool,
+    ) -> Any:
         for factory in reversed(factories):
             wants_async = _middleware_mode(factory, handler_is_async)
             adapted = self._adapt(handler, handler_is_async, wants_async)
@@ -77,7 +112,7 @@ class Handler:
                 handler = self.catch_exceptions(instance)
             else:
                 handler = self.catch_exceptions_sync(instance)
-        return self._adapt(handler, handler_is_async, True)
+        return self._adapt(handler, handler_is_async, self.run_async is None)
 
     def _adapt(
         self, handler: Callable[..., Any], is_async: bool, want_async: bool
@@ -86,18 +121,33 @@ class Handler:
             return handler
         if want_async:
             return self.thread_pool.wrap(handler)
-        return async_to_sync(handler)
+        return self._to_sync(handler)
+
+    def _to_sync(self, func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+        run_async = self.run_async
+        if run_async is None:
+            # In a pool thread started from the app's loop: asgiref finds that loop.
+            return async_to_sync(func)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return run_async(func(*args, **kwargs))
+
+        return call
 
     def _collect_hooks(self, instance: Any) -> None:
         process_view = getattr(instance, "process_view", None)
         if process_view is not None:
-            self.view_hooks.insert(0, self._as_async(process_view))
+            self.view_hooks.insert(0, self._in_mode(process_view))
         process_exception = getattr(instance, "process_exception", None)
         if process_exception is not None:
-            self.exception_hooks.append(self._as_async(process_exception))
+            self.exception_hooks.append(self._in_mode(process_exception))
 
-    def _as_async(self, func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-        return func if _is_async_callable(func) else self.thread_pool.wrap(func)
+    def _in_mode(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Adapt a hook, once, to the chain's mode."""
+        is_async = _is_async_callable(func)
+        if self.run_async is None:
+            return func if is_async else self.thread_pool.wrap(func)
+        return self._to_sync(func) if is_async else func
 
     def catch_exceptions(self, get_response: AsyncGetResponse) -> AsyncGetResponse:
         """Wrap one layer so that whatever it raises comes out as a response."""
@@ -114,8 +164,10 @@ class Handler:
     def catch_exceptions_sync(
         self, get_response: Callable[[HttpRequest], HttpResponseBase]
     ) -> Callable[[HttpRequest], HttpResponseBase]:
-        """The same for a sync layer, which runs in a pool thread."""
-        respond_to = async_to_sync(self.errors.response_for_exception)
+        """The same for a sync layer (in a pool thread, or a sync server's thread)."""
+        respond_to: Callable[[HttpRequest, Exception], HttpResponseBase] = self._to_sync(
+            self.errors.response_for_exception
+        )
 
         def inner(request: HttpRequest) -> HttpResponseBase:
             try:
@@ -127,15 +179,10 @@ class Handler:
 
     async def respond(self, request: HttpRequest) -> HttpResponseBase:
         """Resolve the URL, run `process_view` hooks, call the view, check its answer."""
-        try:
-            match = self.resolver.resolve(request.path_info)
-        except Resolver404:
-            redirect = self._slash_redirect(request)
-            if redirect is None:
-                raise
-            return redirect
-        request.resolver_match = match
-        response = None
+        match = self._resolve(request)
+        if isinstance(match, HttpResponseBase):
+            return match
+        response: HttpResponseBase | None
         for hook in self.view_hooks:
             response = await hook(request, match.func, match.args, match.kwargs)
             if response is not None:
@@ -153,10 +200,51 @@ class Handler:
         self, request: HttpRequest, exc: Exception
     ) -> HttpResponseBase | None:
         for hook in self.exception_hooks:
-            response = await hook(request, exc)
+            response: HttpResponseBase | None = await hook(request, exc)
             if response is not None:
                 return response
         return None
+
+    def respond_sync(self, request: HttpRequest) -> HttpResponseBase:
+        """`respond` for a sync server, in the calling thread: the same steps, no await."""
+        match = self._resolve(request)
+        if isinstance(match, HttpResponseBase):
+            return match
+        response = _first_response(self.view_hooks, request, match.func, match.args, match.kwargs)
+        if response is not None:
+            return response
+        try:
+            response = self._sync_view(match)(request, *match.args, **match.kwargs)
+        except Exception as exc:
+            response = _first_response(self.exception_hooks, request, exc)
+            if response is None:
+                raise
+        check_response(response, match)
+        return response
+
+    def _sync_view(self, match: ResolverMatch) -> Callable[..., Any]:
+        # Decided once per route: a dict lookup per request, no inspection.
+        view = self._sync_views.get(id(match.callback))
+        if view is None:
+            callback = match.callback
+            if isinstance(callback, SyncToAsync) and not iscoroutinefunction(match.func):
+                view = match.func  # a plain sync view, wrapped only for the pool: call it here
+            else:
+                view = self._to_sync(callback)  # async, or bounded by a deadline: on the loop
+            self._sync_views[id(callback)] = view
+        return view
+
+    def _resolve(self, request: HttpRequest) -> ResolverMatch | HttpResponseBase:
+        """The route for the request (set on it), or the APPEND_SLASH redirect."""
+        try:
+            match = self.resolver.resolve(request.path_info)
+        except Resolver404:
+            redirect = self._slash_redirect(request)
+            if redirect is None:
+                raise
+            return redirect
+        request.resolver_match = match
+        return match
 
     def _slash_redirect(self, request: HttpRequest) -> HttpResponseBase | None:
         # Django's APPEND_SLASH: only safe methods are redirected, since a redirected POST
@@ -189,6 +277,14 @@ def check_response(response: object, match: ResolverMatch) -> None:
         f"The view {name} didn't return an HttpResponse object. It returned a "
         f"{type(response).__name__} instead."
     )
+
+
+def _first_response(hooks: list[Callable[..., Any]], *args: Any) -> HttpResponseBase | None:
+    for hook in hooks:
+        response: HttpResponseBase | None = hook(*args)
+        if response is not None:
+            return response
+    return None
 
 
 def _middleware_mode(factory: Callable[..., Any], handler_is_async: bool) -> bool:

@@ -1,12 +1,13 @@
 """Cancel a request's work when its client goes away, at almost no cost when it stays.
 
 Watching for `http.disconnect` needs a task blocked on `receive()`. Starting one for
-every request would cost more than a hello-world view itself, so the watcher starts
-lazily: `loop.call_soon` schedules it for the next turn of the event loop, which only
-comes if the request actually waits on something (a sleep, a query, a slow stream). A
-request that completes without yielding cancels the callback and never creates a task.
+every request would cost more than a hello-world view itself, so watchers start lazily:
+a request registers a `Watch`, and one loop callback per turn of the event loop starts
+the watchers of the requests that are still running by then. A request that completes
+without yielding to the loop (most short requests) never gets a task, and the loop
+callback is shared by every request of that turn.
 
-Once started, the watcher cancels the request's task on disconnect; the ASGI handler
+Once started, a watcher cancels the request's task on disconnect; the ASGI handler
 recognises that cancellation (`client_gone`) and ends quietly, after every `finally`
 block and `async with` exit in the view or the stream has run.
 """
@@ -14,18 +15,23 @@ block and `async with` exit in the view or the stream has run.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["DisconnectWatch"]
+__all__ = ["DisconnectWatcher", "Watch"]
 
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
+# call_soon() copies the current context unless it is given one; starting watchers needs
+# none of the request's context variables.
+_NO_CONTEXT = contextvars.Context()
 
-class DisconnectWatch:
-    """Watch one request's `receive` channel from the next loop turn until `stop()`."""
 
-    __slots__ = ("_handle", "_receive", "_task", "_watcher", "client_gone", "stopped")
+class Watch:
+    """One request's watch: started on the next loop turn unless stopped before."""
+
+    __slots__ = ("_receive", "_task", "_watcher", "client_gone", "stopped")
 
     def __init__(self, receive: Receive, task: asyncio.Task[Any]) -> None:
         self._receive = receive
@@ -33,12 +39,9 @@ class DisconnectWatch:
         self._watcher: asyncio.Task[None] | None = None
         self.client_gone = False
         self.stopped = False
-        self._handle: asyncio.Handle | None = task.get_loop().call_soon(self._start)
 
-    def _start(self) -> None:
-        self._handle = None
-        if not self.stopped:
-            self._watcher = self._task.get_loop().create_task(self._watch())
+    def start(self) -> None:
+        self._watcher = self._task.get_loop().create_task(self._watch())
 
     async def _watch(self) -> None:
         while (await self._receive())["type"] != "http.disconnect":
@@ -51,8 +54,29 @@ class DisconnectWatch:
 
     def stop(self) -> None:
         self.stopped = True
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
         if self._watcher is not None and not self._watcher.done():
             self._watcher.cancel()
+
+
+class DisconnectWatcher:
+    """Start the watches registered during one loop turn, in one callback, on the next."""
+
+    def __init__(self) -> None:
+        # Keyed by loop: an app is normally served by one loop, but nothing forbids more.
+        self._pending: dict[asyncio.AbstractEventLoop, list[Watch]] = {}
+
+    def watch(self, receive: Receive, task: asyncio.Task[Any]) -> Watch:
+        watch = Watch(receive, task)
+        loop = task.get_loop()
+        pending = self._pending.get(loop)
+        if pending is None:
+            self._pending[loop] = [watch]
+            loop.call_soon(self._start_pending, loop, context=_NO_CONTEXT)
+        else:
+            pending.append(watch)
+        return watch
+
+    def _start_pending(self, loop: asyncio.AbstractEventLoop) -> None:
+        for watch in self._pending.pop(loop, ()):
+            if not watch.stopped:
+                watch.start()

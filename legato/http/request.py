@@ -91,6 +91,9 @@ def _test_scope() -> dict[str, Any]:
     }
 
 
+_Call = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
 class HttpRequest:
     """One HTTP request, as Django's `HttpRequest` presents it to a view."""
 
@@ -99,7 +102,7 @@ class HttpRequest:
     _host: str | None = None
     _encoding: str | _Unset | None = _Unset.UNSET
     _json: Any = _Unset.UNSET
-    after_response_calls: tuple[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]], ...] = ()
+    after_response_calls: tuple[_Call, ...] = ()
 
     def __init__(
         self,

@@ -54,6 +54,7 @@ def running(
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    process.log = log  # type: ignore[attr-defined]  # read by output_of()
     try:
         wait_until_serving(probe_url, process, log)
         yield process
@@ -67,9 +68,26 @@ def running(
         log.close()
 
 
+def output_of(process: subprocess.Popen[bytes]) -> str:
+    """What a process started by `running()` has printed so far."""
+    log: IO[bytes] = process.log  # type: ignore[attr-defined]
+    log.flush()
+    log.seek(0)
+    return log.read().decode(errors="replace")
+
+
 @contextmanager
 def legato_server(target: str, *extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Serve `module:app` with `legato run` (uvicorn) and yield its base URL."""
+    with legato_process(target, *extra, env=env) as (base, _):
+        yield base
+
+
+@contextmanager
+def legato_process(
+    target: str, *extra: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like `legato_server`, also yielding the process (to signal it or read its output)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [
@@ -84,5 +102,9 @@ def legato_server(target: str, *extra: str, env: dict[str, str] | None = None) -
         "warning",
         *extra,
     ]
-    with running(command, base + "/", env=env):
-        yield base
+    with running(command, base + "/", env=env) as process:
+        yield base, process
+
+
+def legato_command(target: str, port: int, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "legato.cli", "run", target, "--port", str(port), *extra]

@@ -88,7 +88,8 @@ async def test_async_client_reads_events_as_they_come() -> None:
             if len(seen) == 3:
                 break
     assert seen == [0, 1, 2]
-    assert log and log[0].startswith("stream closed")
+    assert len(log) == 1
+    assert log[0].startswith("stream closed")
 
 
 def test_event_parser_follows_the_whatwg_rules() -> None:
