@@ -13,6 +13,8 @@ EXAMPLES = [
     ("seeds:slow_view", "async def slow_view: await asyncio.sleep(2) without blocking"),
     ("seeds:sync_slow_view", "def view: time.sleep(2) in a pool thread, for contrast"),
     ("seeds:greeting", "class-based view with async get() and post()"),
+    ("clock", "a live clock over Server-Sent Events (one long-lived request)"),
+    ("slow_stream", "a slow stream: ten lines, half a second apart, sent as produced"),
 ]
 
 
@@ -34,6 +36,7 @@ async def index(request):
 urlpatterns = [
     path("", index, name="index"),
     path("seeds/", include("examples.seeds.urls")),
+    path("streams/", include("examples.showcase.streams")),
 ]
 
 app = App(urlpatterns=urlpatterns)

@@ -65,3 +65,17 @@ def test_showcase_index_links_every_seed() -> None:
         page = client.get("/").text
     for route in ("/seeds/hello/", "/seeds/slow/", "/seeds/greeting/", "/seeds/slow-sync/"):
         assert f'href="{route}"' in page
+
+
+def test_showcase_clock_streams_ticks_and_slow_stream_streams_lines() -> None:
+    from examples.showcase.app import app as showcase
+
+    with Client(showcase) as client:
+        assert "EventSource" in client.get("/streams/clock/").text
+        with client.stream("GET", "/streams/clock/events/", headers={"Last-Event-ID": "41"}) as r:
+            first = next(r.iter_events())
+        assert (first.event, first.id) == ("tick", "42")
+        with client.stream("GET", "/streams/slow-stream/") as r:
+            chunks = r.iter_chunks()
+            assert next(chunks).startswith(b"line 1 of 10")
+            assert next(chunks).startswith(b"line 2 of 10")
