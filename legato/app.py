@@ -8,19 +8,25 @@ handler; each request then goes straight to `handlers.asgi.ASGIHandler`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
+from legato.channels import ChannelLayer, channel_layer
 from legato.config import Config
+from legato.db.database import Database, database_from_setting
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.asgi import ASGIHandler, Receive, Scope, Send
 from legato.handlers.base import Handler
 from legato.handlers.errors import ErrorResponder, ErrorView
+from legato.handlers.websocket import OriginPolicy, WebSocketHandler
+from legato.handlers.wsgi import WSGIHandler
 from legato.http.body import RequestLimits
 from legato.http.hosts import AllowedHosts
-from legato.lifespan import Hook, Lifespan, LifespanFactory, serve_lifespan
+from legato.lifespan import Hook, Lifespan, LifespanFactory, Resource, serve_lifespan
 from legato.sync import ThreadPool
 from legato.urls.resolver import Resolver
 from legato.views.adapt import adapt_view
@@ -45,8 +51,8 @@ class App:
         handler403: Callable[..., Any] | None = None,
         handler404: Callable[..., Any] | None = None,
         handler500: Callable[..., Any] | None = None,
-        database: str | None = None,
-        channels: str | None = None,
+        database: str | bool | Database | None = None,
+        channels: str | ChannelLayer | None = None,
         **settings: Any,
     ) -> None:
         unknown = set(settings) - set(Config.__dataclass_fields__)
@@ -55,25 +61,28 @@ class App:
                 f"App() got unknown settings {sorted(unknown)}; known settings are "
                 f"{sorted(Config.__dataclass_fields__)}."
             )
-        for name, value in (("database", database), ("channels", channels)):
-            if value is not None:
-                raise ImproperlyConfigured(
-                    f"App({name}=...) is not available in this version of Legato yet."
-                )
         self.config = Config.from_arguments(settings)
         self.urlpatterns = urlpatterns
         self.middleware = list(middleware)
         self.state = SimpleNamespace()
         self.thread_pool = ThreadPool(self.config.thread_pool_size)
+        self.database = database_from_setting(os.environ.get("LEGATO_DATABASE_URL") or database)
+        resources: list[tuple[str, Resource]] = (
+            [("the database connection", self.database.running)] if self.database else []
+        )
+        self.channels = channel_layer(channels, os.environ)
+        resources.append(("the channel layer", self._channel_layer_running))
         self.lifespan = Lifespan(
             factory=lifespan,
             on_startup=on_startup,
             on_shutdown=on_shutdown,
             thread_pool=self.thread_pool,
+            resources=resources,
         )
         self._error_views = {400: handler400, 403: handler403, 404: handler404, 500: handler500}
         self._resolver: Resolver | None = None
         self._asgi: ASGIHandler | None = None
+        self._websockets: WebSocketHandler | None = None
 
     @property
     def debug(self) -> bool:
@@ -101,26 +110,29 @@ class App:
         elif kind == "lifespan":
             await serve_lifespan(self, scope, receive, send)
         elif kind == "websocket":
-            # Closing before accepting makes the server answer 403.
-            await send({"type": "websocket.close", "code": 1008})
+            await (self._websockets or self._build_websockets())(scope, receive, send)
         else:
             raise ValueError(f"Legato does not handle ASGI scope type {kind!r}.")
 
-    def as_wsgi(self) -> Any:
+    def as_wsgi(self) -> WSGIHandler:
         """Return a WSGI callable for this same app (one event loop per worker process)."""
-        from legato.handlers.wsgi import WSGIHandler  # moved to the top once wsgi.py exists
-
         return WSGIHandler(self)
 
     async def startup(self, server_state: dict[str, Any] | None = None) -> None:
         """Build the app, then run its lifespan start-up; `server_state` is ASGI's."""
         self.build().draining = False  # an app may be started again after a shut-down
+        self._build_websockets().draining = False  # checks allowed_origins at start-up
         await self.lifespan.startup(self, server_state)
+        if server_state is not None:
+            # HTTP views reach the layer as request.state.channels, like any app resource.
+            server_state.setdefault("channels", self.channels)
 
     async def shutdown(self) -> None:
         """Drain requests in flight (`shutdown_grace`), then run the shut-down steps."""
         if self._asgi is not None:
             await self._asgi.drain(self.config.shutdown_grace)
+        if self._websockets is not None:
+            await self._websockets.drain(self.config.shutdown_grace)
         await self.lifespan.shutdown()
 
     def build(self) -> ASGIHandler:
@@ -152,8 +164,30 @@ class App:
         )
         return self._asgi
 
+    def _build_websockets(self) -> WebSocketHandler:
+        if self._websockets is None:
+            config = self.config
+            self._websockets = WebSocketHandler(
+                app=self,
+                resolver=self.resolver,
+                allowed_hosts=AllowedHosts(config.allowed_hosts),
+                origins=OriginPolicy(config.allowed_origins),
+                max_message_size=config.websocket_max_message_size,
+            )
+        return self._websockets
+
+    @contextlib.asynccontextmanager
+    async def _channel_layer_running(self) -> AsyncIterator[ChannelLayer]:
+        await self.channels.start()
+        try:
+            yield self.channels
+        finally:
+            await self.channels.close()
+
     def _adapt_view(self, view: Callable[..., Any]) -> Callable[..., Any]:
-        return adapt_view(view, self.thread_pool, timeout=self.config.request_timeout)
+        return adapt_view(
+            view, self.thread_pool, timeout=self.config.request_timeout, database=self.database
+        )
 
     def _patterns(self) -> Sequence[Any]:
         module = self._urlconf_module()

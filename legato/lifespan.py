@@ -19,9 +19,10 @@ if TYPE_CHECKING:
     from legato.app import App
     from legato.handlers.asgi import Receive, Scope, Send
 
-__all__ = ["Hook", "Lifespan", "LifespanFactory", "StartupFailed", "serve_lifespan"]
+__all__ = ["Hook", "Lifespan", "LifespanFactory", "Resource", "StartupFailed", "serve_lifespan"]
 
 Hook = Callable[[], Any]
+Resource = Callable[[], contextlib.AbstractAsyncContextManager[Any]]
 LifespanFactory = Callable[
     ["App"], contextlib.AbstractAsyncContextManager[Mapping[str, Any] | None]
 ]
@@ -41,8 +42,10 @@ class Lifespan:
         on_startup: Sequence[Hook],
         on_shutdown: Sequence[Hook],
         thread_pool: ThreadPool,
+        resources: Sequence[tuple[str, Resource]] = (),
     ) -> None:
         self.factory = factory
+        self.resources = list(resources)
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.thread_pool = thread_pool
@@ -51,6 +54,10 @@ class Lifespan:
     async def startup(self, app: App, server_state: dict[str, Any] | None = None) -> None:
         stack = contextlib.AsyncExitStack()
         self._exit_stack = stack
+        # The framework's own resources (the database engine) come first, so the user's
+        # lifespan and hooks can use them, and are released last.
+        for name, resource in self.resources:
+            await _step(name, stack.enter_async_context(resource()))
         if self.factory is not None:
             state = await _step(_name(self.factory), stack.enter_async_context(self.factory(app)))
             if state:

@@ -18,18 +18,23 @@ import re
 import uuid
 from collections.abc import Callable, MutableMapping
 from types import SimpleNamespace
-from typing import Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 from urllib.parse import quote, quote_from_bytes, urljoin, urlsplit
 
 import orjson
 
-from legato.exceptions import BadRequest, DisallowedHost
+from legato.exceptions import BadRequest, DisallowedHost, ImproperlyConfigured
 from legato.http.body import DEFAULT_LIMITS, RequestBody, RequestLimits
 from legato.http.cookies import parse_cookie
 from legato.http.headers import HttpHeaders, parse_header_parameters
 from legato.http.hosts import AllowedHosts, split_domain_port
 from legato.http.multipart import UploadedFile
 from legato.http.querydict import MultiValueDict, QueryDict
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from legato.db.database import Database
 
 __all__ = ["HttpRequest", "RawPostDataException"]
 
@@ -103,6 +108,8 @@ class HttpRequest:
     _encoding: str | _Unset | None = _Unset.UNSET
     _json: Any = _Unset.UNSET
     after_response_calls: tuple[_Call, ...] = ()
+    database: Database | None = None  # set per request only when the app has one
+    db_session: AsyncSession | None = None
 
     def __init__(
         self,
@@ -241,6 +248,23 @@ class HttpRequest:
     def state(self) -> SimpleNamespace:
         """The app's lifespan state (a per-request copy), plus what middleware adds."""
         return SimpleNamespace(**self.scope.get("state", {}))
+
+    @property
+    def db(self) -> AsyncSession:
+        """This request's SQLAlchemy `AsyncSession`, created on first use.
+
+        Committed when the view returns normally, rolled back when it raises or is
+        cancelled, closed in every case.
+        """
+        session = self.db_session
+        if session is None:
+            if self.database is None:
+                raise ImproperlyConfigured(
+                    "request.db needs a database: pass App(database='sqlite+aiosqlite:///"
+                    "app.sqlite3') or set LEGATO_DATABASE_URL."
+                )
+            session = self.db_session = self.database.new_session()
+        return session
 
     def after_response(self, func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         """Call `func(*args, **kwargs)` (sync or async) after the response is fully sent.

@@ -2,7 +2,8 @@
 
 Done once per route when the URL table is compiled. An `async def` view is used as it
 is (no wrapper, no thread); a sync view is wrapped to run in the app's thread pool; an
-app-wide `request_timeout` wraps the result in a deadline.
+app with a database gives it `request.db`; an app-wide `request_timeout` wraps the result
+in a deadline.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from legato.db.database import Database
+from legato.db.request_session import with_request_session
 from legato.exceptions import RequestTimeout
 from legato.sync import ThreadPool, iscoroutinefunction
 
@@ -21,9 +24,16 @@ AsyncView = Callable[..., Awaitable[Any]]
 
 
 def adapt_view(
-    view: Callable[..., Any], thread_pool: ThreadPool, *, timeout: float | None = None
+    view: Callable[..., Any],
+    thread_pool: ThreadPool,
+    *,
+    timeout: float | None = None,
+    database: Database | None = None,
 ) -> AsyncView:
     adapted: AsyncView = view if iscoroutinefunction(view) else thread_pool.wrap(view)
+    if database is not None:
+        # Inside the deadline, so a timed-out view's session is rolled back too.
+        adapted = with_request_session(adapted, database)
     if timeout is not None and not getattr(view, "legato_timeout", None):
         adapted = with_deadline(adapted, timeout)
     return adapted

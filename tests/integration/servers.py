@@ -108,3 +108,21 @@ def legato_process(
 
 def legato_command(target: str, port: int, *extra: str) -> list[str]:
     return [sys.executable, "-m", "legato.cli", "run", target, "--port", str(port), *extra]
+
+
+def require_binary(name: str, package: str) -> str:
+    """Return the path of `name`; skip the test if it is missing (fail under CI, which
+    sets LEGATO_REQUIRE_INTEGRATION=1 after installing every server the tests need)."""
+    import shutil
+
+    import pytest
+
+    found = shutil.which(name) or (
+        f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None
+    )
+    if found:
+        return found
+    message = f"{name} is not installed (Debian package: {package})"
+    if os.environ.get("LEGATO_REQUIRE_INTEGRATION"):
+        pytest.fail(message + "; CI must install it", pytrace=False)
+    pytest.skip(message)

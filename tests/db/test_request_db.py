@@ -1,0 +1,192 @@
+"""request.db: one lazily created session per request, committed or rolled back with the view."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Integer, String, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from legato import App
+from legato.db import Database
+from legato.exceptions import ImproperlyConfigured
+from legato.http import HttpRequest, HttpResponse, JsonResponse
+from legato.sync import async_to_sync
+from legato.test import Client
+from legato.test.lifespan import LifespanFailed
+from legato.urls import path
+from legato.views.decorators import timeout
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(String(200))
+
+
+async def create(request: HttpRequest) -> JsonResponse:
+    note = Note(text=request.json()["text"])
+    request.db.add(note)
+    await request.db.flush()
+    return JsonResponse({"id": note.id}, status=201)
+
+
+async def create_then_fail(request: HttpRequest) -> HttpResponse:
+    request.db.add(Note(text="never kept"))
+    await request.db.flush()
+    raise RuntimeError("after the insert")
+
+
+@timeout(0.1)
+async def create_then_hang(request: HttpRequest) -> HttpResponse:
+    request.db.add(Note(text="timed out"))
+    await request.db.flush()
+    await asyncio.sleep(5)
+    return HttpResponse()
+
+
+async def count(request: HttpRequest) -> JsonResponse:
+    total = await request.db.scalar(select(func.count()).select_from(Note))
+    return JsonResponse({"count": total})
+
+
+async def no_database_use(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("no query")
+
+
+def sync_count(request: HttpRequest) -> JsonResponse:
+    # The sync path: a sync view awaits the session through async_to_sync, which runs the
+    # coroutine on the app's own loop.
+    total = async_to_sync(request.db.scalar)(select(func.count()).select_from(Note))
+    return JsonResponse({"count": total})
+
+
+urlpatterns = [
+    path("notes/", create),
+    path("fail/", create_then_fail),
+    path("hang/", create_then_hang),
+    path("count/", count),
+    path("plain/", no_database_use),
+    path("sync-count/", sync_count),
+]
+
+
+def make_app(url: str = "sqlite+aiosqlite:///:memory:") -> App:
+    async def tables() -> None:
+        await app.database.create_all(Base.metadata)  # type: ignore[union-attr]
+
+    app = App(urlpatterns, database=url, on_startup=[tables])
+    return app
+
+
+def test_view_that_returns_commits() -> None:
+    with Client(make_app()) as client:
+        assert client.post("/notes/", {"text": "hi"}, content_type="application/json").json() == {
+            "id": 1
+        }
+        assert client.get("/count/").json() == {"count": 1}
+
+
+def test_view_that_raises_rolls_back() -> None:
+    with Client(make_app(), raise_request_exception=False) as client:
+        assert client.post("/fail/").status_code == 500
+        assert client.get("/count/").json() == {"count": 0}
+
+
+def test_view_that_times_out_rolls_back() -> None:
+    with Client(make_app()) as client:
+        assert client.post("/hang/").status_code == 504
+        assert client.get("/count/").json() == {"count": 0}
+
+
+def test_session_is_lazy_and_always_closed(tmp_path: Path) -> None:
+    app = make_app(f"sqlite+aiosqlite:///{tmp_path / 'pool.sqlite3'}")
+    opened: list[object] = []
+    with Client(app) as client:
+        database = app.database
+        assert database is not None
+        original = database.new_session
+
+        def spy():  # type: ignore[no-untyped-def]
+            session = original()
+            opened.append(session)
+            return session
+
+        database.new_session = spy  # type: ignore[method-assign]
+        client.get("/plain/")
+        assert opened == []
+        client.get("/count/")
+        client.post("/notes/", {"text": "x"}, content_type="application/json")
+        assert len(opened) == 2
+        assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_sync_view_reaches_the_session_through_async_to_sync() -> None:
+    with Client(make_app()) as client:
+        client.post("/notes/", {"text": "a"}, content_type="application/json")
+        assert client.get("/sync-count/").json() == {"count": 1}
+
+
+def test_database_true_is_a_sqlite_file_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = App(urlpatterns, database=True, on_startup=[])
+    assert app.database is not None
+    with Client(app) as client:
+        client.get("/plain/")
+    assert (tmp_path / "legato.sqlite3").exists()
+
+
+def test_environment_url_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'from-env.sqlite3'}"
+    monkeypatch.setenv("LEGATO_DATABASE_URL", url)
+    app = App(urlpatterns, database="sqlite+aiosqlite:///ignored.sqlite3")
+    assert app.database is not None
+    assert app.database.url == url
+
+
+def test_unreachable_database_fails_start_up_naming_it() -> None:
+    app = App(urlpatterns, database="postgresql+asyncpg://nobody:secret@127.0.0.1:1/none")
+    with pytest.raises(LifespanFailed, match="database connection"), Client(app):
+        pass
+    assert "secret" not in repr(app.database)
+
+
+def test_request_db_without_a_database_says_what_to_configure() -> None:
+    with pytest.raises(ImproperlyConfigured, match="App\\(database="):
+        _ = HttpRequest().db
+
+
+def test_bad_database_setting_is_refused() -> None:
+    with pytest.raises(ImproperlyConfigured, match="not understood"):
+        App([], database=42)  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+async def test_database_session_context_manager_commits_and_rolls_back() -> None:
+    database = Database("sqlite+aiosqlite:///:memory:")
+    try:
+        await database.create_all(Base.metadata)
+        async with database.session() as session:
+            session.add(Note(text="kept"))
+
+        async def add_then_fail() -> None:
+            async with database.session() as session:
+                session.add(Note(text="dropped"))
+                await session.flush()
+                raise ValueError("oops")
+
+        with pytest.raises(ValueError, match="oops"):
+            await add_then_fail()
+        async with database.session() as session:
+            texts = (await session.scalars(select(Note.text))).all()
+        assert texts == ["kept"]
+    finally:
+        await database.dispose()
