@@ -37,6 +37,7 @@ class Config:
     data_upload_max_number_fields: int | None = 1000
     file_upload_max_memory_size: int = 2_621_440
     file_upload_temp_dir: str | None = None
+    websocket_max_message_size: int | None = 1_048_576
 
     @classmethod
     def from_arguments(
@@ -95,4 +96,5 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "data_upload_max_number_fields": _optional(int),
     "file_upload_max_memory_size": int,
     "file_upload_temp_dir": _optional(str),
+    "websocket_max_message_size": _optional(int),
 }

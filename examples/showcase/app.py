@@ -1,5 +1,6 @@
 """The demo app: `make demo` serves it at http://127.0.0.1:8000/."""
 
+from examples.aggregator.lifespan import aggregator_lifespan
 from legato import App
 from legato.http import HttpResponse
 from legato.urls import include, path, reverse
@@ -15,6 +16,9 @@ EXAMPLES = [
     ("seeds:greeting", "class-based view with async get() and post()"),
     ("clock", "a live clock over Server-Sent Events (one long-lived request)"),
     ("slow_stream", "a slow stream: ten lines, half a second apart, sent as produced"),
+    ("aggregator:page", "an API aggregator: three upstream calls awaited concurrently"),
+    ("aggregator:dashboard", "its JSON: partial results, per-upstream timeouts, a shared cache"),
+    ("chat:lobby", "a real-time chat: WebSockets, a channel layer, SSE + POST fallback"),
 ]
 
 
@@ -37,6 +41,10 @@ urlpatterns = [
     path("", index, name="index"),
     path("seeds/", include("examples.seeds.urls")),
     path("streams/", include("examples.showcase.streams")),
+    path("aggregator/", include("examples.aggregator.urls")),
+    path("chat/", include("examples.chat.urls")),
 ]
 
-app = App(urlpatterns=urlpatterns)
+# The aggregator's shared HTTP client lives in the lifespan; its upstreams are simulated
+# under /aggregator/upstream/ and called over HTTP on the port the browser used.
+app = App(urlpatterns=urlpatterns, lifespan=aggregator_lifespan())

@@ -24,6 +24,7 @@ from legato.test.encoding import MULTIPART_CONTENT, encode_body, encode_query
 from legato.test.lifespan import LifespanSession
 from legato.test.response import TestResponse
 from legato.test.streaming import Event, StreamingTestResponse
+from legato.test.websocket import AsyncWebSocketSession, WebSocketSession, open_session
 
 __all__ = ["MULTIPART_CONTENT", "AsyncClient", "Client", "TestResponse"]
 
@@ -165,6 +166,15 @@ class AsyncClient:
             yield await exchange.response(task)
         finally:
             await exchange.disconnect(task)
+
+    def websocket(
+        self, path: str, **options: Any
+    ) -> contextlib.AbstractAsyncContextManager[AsyncWebSocketSession]:
+        """Open a websocket session: `async with client.websocket("/ws/") as ws:`.
+
+        Options: subprotocols, headers, query, secure, timeout (legato.test.websocket).
+        """
+        return open_session(self, path, **options)
 
     def _spec(
         self,
@@ -479,6 +489,16 @@ class Client:
         response = self._run(context.__aenter__())
         try:
             yield SyncStream(response, self._run)
+        finally:
+            self._run(context.__aexit__(None, None, None))
+
+    @contextlib.contextmanager
+    def websocket(self, path: str, **options: Any) -> Iterator[WebSocketSession]:
+        """The sync form of `AsyncClient.websocket`: `with client.websocket("/ws/") as ws:`."""
+        context = self._client.websocket(path, **options)
+        session = self._run(context.__aenter__())
+        try:
+            yield WebSocketSession(session, self._run)
         finally:
             self._run(context.__aexit__(None, None, None))
 

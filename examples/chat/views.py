@@ -1,0 +1,130 @@
+"""The chat's HTTP side: the pages, and the Server-Sent Events + POST fallback transport.
+
+A browser that cannot open a WebSocket (a proxy that strips the upgrade, an old
+corporate network) reads the room's events from `events/` (text/event-stream, the
+same JSON events as the socket) and sends messages with `POST messages/`. The channel
+layer is the app's (`request.state.channels`, put there at start-up), the database the
+app's if it has one (`request.database`), else the chat's own SQLite file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from examples.chat import pages
+from examples.chat.rooms import Room, clean_nick, slugify_room
+from examples.chat.storage import ChatStore, database_for
+from legato.http import (
+    EventStreamResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+    ServerSentEvent,
+)
+from legato.urls import reverse
+from legato.views.decorators import require_GET, require_POST
+
+__all__ = ["events", "history", "lobby", "post_message", "room_page", "static"]
+
+
+def _room(request: HttpRequest, room: str) -> Room:
+    try:
+        return Room(room, request.state.channels, database_for(request.database))
+    except ValueError as exc:
+        raise Http404(str(exc)) from None
+
+
+@require_GET
+async def lobby(request: HttpRequest) -> HttpResponse:
+    if "room" in request.GET:
+        try:
+            room = slugify_room(request.GET["room"])
+        except ValueError:
+            return HttpResponseRedirect(reverse("chat:lobby"))
+        return HttpResponseRedirect(reverse("chat:room", kwargs={"room": room}))
+    store = ChatStore(database_for(request.database))
+    links = "\n".join(
+        '<li><a href="{}">{}</a></li>'.format(
+            reverse("chat:room", kwargs={"room": name}), name
+        )  # slugs: nothing to escape, but links are built from names the server checked
+        for name in await store.rooms()
+    )
+    return HttpResponse(
+        pages.render(
+            "lobby.html",
+            markup={"rooms": links or "<li>No room yet: start one.</li>"},
+            css=reverse("chat:static", kwargs={"name": "chat.css"}),
+        )
+    )
+
+
+@require_GET
+async def room_page(request: HttpRequest, room: str) -> HttpResponse:
+    chat_room = _room(request, room)
+    history = await chat_room.store.history(chat_room.name)
+    return HttpResponse(
+        pages.render(
+            "room.html",
+            markup={"transcript": pages.transcript(history)},
+            room=chat_room.name,
+            lobby=reverse("chat:lobby"),
+            socket=reverse("chat:socket", kwargs={"room": chat_room.name}),
+            events=reverse("chat:events", kwargs={"room": chat_room.name}),
+            messages=reverse("chat:messages", kwargs={"room": chat_room.name}),
+            css=reverse("chat:static", kwargs={"name": "chat.css"}),
+            js=reverse("chat:static", kwargs={"name": "chat.js"}),
+        )
+    )
+
+
+@require_GET
+async def static(request: HttpRequest, name: str) -> HttpResponse:
+    content_type = pages.STATIC_FILES.get(name)
+    if content_type is None:
+        raise Http404(f"No static file {name!r}.")
+    response = HttpResponse(pages.static_file(name), content_type=f"{content_type}; charset=utf-8")
+    response["Cache-Control"] = "max-age=300"
+    return response
+
+
+@require_GET
+async def history(request: HttpRequest, room: str) -> JsonResponse:
+    chat_room = _room(request, room)
+    messages = await chat_room.store.history(chat_room.name)
+    return JsonResponse({"room": chat_room.name, "messages": [m.as_json() for m in messages]})
+
+
+@require_GET
+async def events(request: HttpRequest, room: str) -> HttpResponseBase:
+    """The room's events as Server-Sent Events, for as long as the browser listens."""
+    chat_room = _room(request, room)
+    try:
+        nick = clean_nick(request.GET.get("nick"))
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    return EventStreamResponse(_room_events(chat_room, nick), heartbeat=15)
+
+
+async def _room_events(room: Room, nick: str) -> AsyncIterator[ServerSentEvent]:
+    # The client leaving cancels this generator; membership() then announces the leave.
+    async with room.membership(nick) as (subscription, welcome):
+        yield ServerSentEvent(welcome)
+        async for raw in subscription.raw():
+            yield ServerSentEvent(raw.decode())
+
+
+@require_POST
+async def post_message(request: HttpRequest, room: str) -> JsonResponse:
+    chat_room = _room(request, room)
+    data: Any = request.json() if request.content_type == "application/json" else request.POST
+    try:
+        nick = clean_nick(data.get("nick"))
+        event = await chat_room.say(nick, data.get("text"))
+    except (ValueError, AttributeError) as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse({"message": event}, status=201)

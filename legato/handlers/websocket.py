@@ -1,0 +1,253 @@
+"""Serve one ASGI websocket connection: check it, route it, run its handler, close it.
+
+The path, in order: Host check -> Origin check -> `resolve_websocket(path)` ->
+`handler(ws, **kwargs)` -> close. Every refusal happens before `accept()`, so the client
+gets an HTTP answer (403, 404; a server without the `websocket.http.response` extension
+answers 403 to all of them) and no handler runs. After the handler:
+`WebSocketDisconnect` is a normal end; any other exception is logged with the path and
+closes the socket with 1011, and its text never reaches the client. A handler that
+returns without closing gets a 1000 close (or a 403 if it never accepted).
+
+Origins (cross-site WebSocket hijacking): a browser always sends `Origin` on a websocket
+handshake and a page cannot forge it, so the check is: no Origin (a non-browser client)
+passes; an Origin naming this same host and port passes; otherwise it must match
+`allowed_origins` ("https://example.com", "https://*.example.com", or "*" for any).
+
+Open connections are tracked, so shut-down can close them with 1001 (`drain`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, MutableMapping
+from typing import Any
+
+from legato.exceptions import ImproperlyConfigured
+from legato.handlers.errors import request_exception_observer
+from legato.http.hosts import AllowedHosts, split_domain_port
+from legato.urls.resolver import Resolver, Resolver404
+from legato.urls.reverse import current_resolver
+from legato.websocket import (
+    CloseCode,
+    Receive,
+    Send,
+    WebSocket,
+    WebSocketDisconnect,
+    WebSocketState,
+)
+
+__all__ = ["OriginPolicy", "WebSocketHandler", "parse_origin"]
+
+request_logger = logging.getLogger("legato.request")
+security_logger = logging.getLogger("legato.security")
+
+Scope = MutableMapping[str, Any]
+Origin = tuple[str, str, str]  # scheme, host, port ("" for the scheme's default)
+
+_DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+
+
+def parse_origin(text: str) -> Origin | None:
+    """Split "https://example.com:8443" into ("https", "example.com", "8443").
+
+    The scheme and host are lower-cased and a default port is dropped; anything that is
+    not `scheme://host[:port]` (a path, user info, "null", non-ASCII) gives None.
+    """
+    scheme, separator, netloc = text.partition("://")
+    scheme = scheme.lower()
+    if not separator or not scheme.isascii() or not scheme.isalpha():
+        return None
+    host, port = split_domain_port(netloc)
+    if not host:
+        return None
+    return scheme, host, "" if port == _DEFAULT_PORTS.get(scheme) else port
+
+
+class OriginPolicy:
+    """Which `Origin` headers may open a websocket; compiled once from `allowed_origins`."""
+
+    __slots__ = ("_any", "_exact", "_suffixes")
+
+    def __init__(self, allowed_origins: Iterable[str]) -> None:
+        self._any = False
+        self._exact: set[Origin] = set()
+        suffixes: list[tuple[str, str, str]] = []
+        for entry in allowed_origins:
+            if entry == "*":
+                self._any = True
+                continue
+            wildcard = "://*." in entry
+            origin = parse_origin(entry.replace("://*.", "://", 1))
+            if origin is None:
+                raise ImproperlyConfigured(
+                    f"allowed_origins entry {entry!r} is not an origin; write it as "
+                    "'https://example.com', 'https://*.example.com' (subdomains) or '*'."
+                )
+            if wildcard:
+                suffixes.append(origin)
+            else:
+                self._exact.add(origin)
+        self._suffixes = tuple(suffixes)
+
+    def allows(self, origin_header: str | None, host_header: str | None) -> bool:
+        if origin_header is None or self._any:
+            return True
+        origin = parse_origin(origin_header)
+        if origin is None:
+            return False
+        return _same_origin(origin, host_header) or self._listed(origin)
+
+    def _listed(self, origin: Origin) -> bool:
+        if origin in self._exact:
+            return True
+        scheme, host, port = origin
+        return any(
+            scheme == pattern_scheme
+            and port == pattern_port
+            and (host == domain or host.endswith("." + domain))
+            for pattern_scheme, domain, pattern_port in self._suffixes
+        )
+
+
+def _same_origin(origin: Origin, host_header: str | None) -> bool:
+    if not host_header:
+        return False
+    scheme, host, port = origin
+    domain, host_port = split_domain_port(host_header)
+    # The Host header carries no scheme; a port equal to the origin scheme's default is
+    # the same as none (behind a TLS proxy the scope's own scheme cannot be trusted).
+    if host_port == _DEFAULT_PORTS.get(scheme):
+        host_port = ""
+    return domain == host and host_port == port
+
+
+class WebSocketHandler:
+    """Serve `websocket` scopes for one app; the app builds it once, on first use."""
+
+    def __init__(
+        self,
+        *,
+        app: Any,
+        resolver: Resolver,
+        allowed_hosts: AllowedHosts,
+        origins: OriginPolicy,
+        max_message_size: int | None,
+    ) -> None:
+        self.app = app
+        self.resolver = resolver
+        self.allowed_hosts = allowed_hosts
+        self.origins = origins
+        self.max_message_size = max_message_size
+        self.open: dict[WebSocket, asyncio.Task[Any]] = {}
+        self.draining = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ws = WebSocket(scope, receive, send, app=self.app, max_message_size=self.max_message_size)
+        refusal = self._refusal(ws)
+        if refusal is not None:
+            await ws.deny(*refusal)
+            return
+        try:
+            match = self.resolver.resolve_websocket(_path_info(scope))
+        except Resolver404:
+            await ws.deny(404, f"No websocket route matches {ws.path!r}.")
+            return
+        token = current_resolver.set(self.resolver)
+        task = asyncio.current_task()
+        if task is not None:
+            self.open[ws] = task
+        try:
+            await self._run(ws, match.callback, match.args, match.kwargs)
+        finally:
+            self.open.pop(ws, None)
+            current_resolver.reset(token)
+
+    def _refusal(self, ws: WebSocket) -> tuple[int, str] | None:
+        if self.draining:
+            return 503, "The server is shutting down; reconnect in a moment."
+        host = ws.headers.get("host")
+        if host is not None and not self.allowed_hosts.is_allowed(host):
+            security_logger.warning(
+                "Refused websocket %s: Host %r is not in allowed_hosts.", ws.path, host
+            )
+            return 400, "Invalid Host header."
+        origin = ws.headers.get("origin")
+        if not self.origins.allows(origin, host):
+            security_logger.warning(
+                "Refused websocket %s: Origin %r is neither this host nor in "
+                "allowed_origins (cross-site WebSocket hijacking protection).",
+                ws.path,
+                origin,
+            )
+            return 403, "Origin not allowed."
+        return None
+
+    async def _run(
+        self,
+        ws: WebSocket,
+        handler: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
+        try:
+            await handler(ws, *args, **kwargs)
+        except WebSocketDisconnect:
+            pass  # the client left, or a bad message closed the socket: a normal end
+        except asyncio.CancelledError:
+            if not self.draining:
+                raise
+            _uncancel()  # cancelled by our own drain(): nothing left to report
+        except Exception as exc:
+            _report(ws, handler, exc)
+            await _close_after_error(ws)
+            return
+        await ws.close()  # no-op if the handler closed it; 403 if it never accepted
+
+    async def drain(self, grace: float) -> None:
+        """Refuse new connections, close open ones with 1001, cancel what outlives `grace`."""
+        self.draining = True
+        if not self.open:
+            return
+        tasks = set(self.open.values())
+        for ws in list(self.open):
+            await ws.close(CloseCode.GOING_AWAY, "server shutting down")
+        _, late = await asyncio.wait(tasks, timeout=grace)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=1.0)
+
+
+async def _close_after_error(ws: WebSocket) -> None:
+    if ws.connection_state is WebSocketState.CONNECTING:
+        await ws.deny(500, "Server Error")
+    else:
+        await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
+
+
+def _uncancel() -> None:
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()
+
+
+def _report(ws: WebSocket, handler: Callable[..., Any], exc: Exception) -> None:
+    name = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
+    request_logger.error(
+        "Error in websocket handler %s for %s",
+        name,
+        ws.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    observer = request_exception_observer.get()
+    if observer is not None:
+        observer(exc)
+
+
+def _path_info(scope: Scope) -> str:
+    path: str = scope["path"]
+    root = str(scope.get("root_path", "")).rstrip("/")
+    if root and (path == root or path.startswith(root + "/")):
+        return path[len(root) :] or "/"
+    return path
