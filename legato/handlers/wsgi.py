@@ -1,0 +1,334 @@
+"""Serve an app to a WSGI server, with its async parts on one event loop per process.
+
+The path, in order: environ -> scope -> HttpRequest -> Host check -> body read from
+`wsgi.input` (bounded, as under ASGI) -> the chain in sync mode
+(`Handler.get_response_sync`) -> start_response and the body iterable -> after-response
+work. Errors raised before the chain go through the app's `ErrorResponder`, as under ASGI.
+
+- The first request in a process starts the app (or `start()`, from gunicorn's
+  `post_worker_init`): a `LoopThread` named "legato-wsgi-loop", then the lifespan
+  start-up on it. `close()`, registered with atexit, waits for after-response work,
+  runs the shut-down there and stops the loop. A forked child starts its own.
+- Sync views and sync middleware run in the server's thread with no hop; async views,
+  async middleware, error views and async streams run on the loop while that thread
+  waits. Nothing starts an event loop per request.
+- The body iterables are in `_wsgi_body`: chunks reach the server as they are made.
+- A WebSocket upgrade is answered 400 with a message saying to use an ASGI server:
+  WSGI has no way to hand the connection over.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import SyncToAsync
+
+from legato.exceptions import BadRequest, SuspiciousOperation
+from legato.handlers._loop_thread import LoopThread
+from legato.handlers._wsgi_body import body_for
+from legato.handlers.base import Handler
+from legato.http.body import BodyReader, RequestBody, RequestLimits
+from legato.http.hosts import AllowedHosts
+from legato.http.request import HttpRequest
+from legato.http.response import HttpResponseBase
+from legato.urls.reverse import current_resolver
+
+if TYPE_CHECKING:
+    from legato.app import App
+
+__all__ = ["WSGIHandler", "read_body", "scope_from_environ"]
+
+logger = logging.getLogger("legato.request")
+
+Environ = Mapping[str, Any]
+StartResponse = Callable[..., Any]
+
+_CHUNK_SIZE = 64 * 1024
+# Header names seen in environ keys, converted once ("HTTP_USER_AGENT" -> b"user-agent");
+# bounded, since clients choose the names.
+_HEADER_NAMES: dict[str, bytes] = {}
+_HEADER_NAMES_MAX = 512
+
+
+class WSGIHandler:
+    """The WSGI callable for one app (`app.as_wsgi()`)."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._worker: _Worker | None = None
+        self._lock = threading.Lock()
+        self._atexit_registered = False
+        self._fork_hook_registered = False
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        worker = self._worker or self._started()
+        return worker.serve(environ, start_response)
+
+    def start(self) -> None:
+        """Start the loop thread and run the lifespan start-up, unless already done here.
+
+        The first request calls it. Call it from gunicorn's `post_worker_init` hook to
+        start each worker (and fail, if start-up fails) before it accepts connections.
+        """
+        self._started()
+
+    def close(self) -> None:
+        """Wait for after-response work, run the lifespan shut-down, stop the loop thread.
+
+        Registered with atexit when the app starts; safe to call twice. A request after
+        `close()` starts the app again.
+        """
+        with self._lock:
+            worker, self._worker = self._worker, None
+            if self._atexit_registered:
+                atexit.unregister(self.close)
+                self._atexit_registered = False
+        if worker is not None:
+            worker.stop(self.app)
+
+    def _started(self) -> _Worker:
+        with self._lock:
+            if self._worker is None:
+                self._worker = _Worker.start(self.app)
+                self._register_process_hooks()
+            return self._worker
+
+    def _register_process_hooks(self) -> None:
+        if not self._atexit_registered:
+            atexit.register(self.close)
+            self._atexit_registered = True
+        if not self._fork_hook_registered:
+            reference = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: _forget_after_fork(reference))
+            self._fork_hook_registered = True
+
+    def _forget_parent(self) -> None:
+        # The parent's loop thread and pool threads do not exist in a forked child.
+        self._lock = threading.Lock()
+        if self._worker is not None:
+            self._worker = None
+            self.app.thread_pool.shutdown()
+
+
+def _forget_after_fork(reference: weakref.ref[WSGIHandler]) -> None:
+    handler = reference()
+    if handler is not None:
+        handler._forget_parent()
+
+
+class _Worker:
+    """What one process needs to serve requests once the app has started."""
+
+    def __init__(
+        self,
+        loop: LoopThread,
+        handler: Handler,
+        *,
+        limits: RequestLimits,
+        allowed_hosts: AllowedHosts,
+        state: dict[str, Any],
+    ) -> None:
+        self.loop = loop
+        self.handler = handler
+        self.get_response = handler.get_response_sync
+        self.limits = limits
+        self.allowed_hosts = allowed_hosts
+        self.state = state
+
+    @classmethod
+    def start(cls, app: App) -> _Worker:
+        loop = LoopThread()
+        loop.start()
+        try:
+            state: dict[str, Any] = {}
+            loop.run(app.startup(state))
+            asgi = app.build()
+            core = asgi.handler
+            handler = Handler(
+                resolver=core.resolver,
+                middleware=core.middleware,
+                errors=core.errors,
+                thread_pool=core.thread_pool,
+                append_slash=core.append_slash,
+                run_async=loop.run,
+            )
+        except BaseException:
+            loop.stop()
+            raise
+        _warn_about_websocket_routes(handler)
+        return cls(loop, handler, limits=asgi.limits, allowed_hosts=asgi.allowed_hosts, state=state)
+
+    def stop(self, app: App) -> None:
+        try:
+            self.loop.drain(app.config.shutdown_grace)
+            self.loop.run(app.shutdown())
+        finally:
+            self.loop.stop()
+
+    def serve(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        _use_loop_for_async_to_sync(self.loop)
+        request = HttpRequest(
+            scope_from_environ(environ, self.state),
+            limits=self.limits,
+            allowed_hosts=self.allowed_hosts,
+        )
+        token = current_resolver.set(self.handler.resolver)
+        try:
+            response = self._response_for(request, environ)
+            return body_for(request, response, start_response, self.loop, self.handler)
+        except BaseException:
+            request.close()
+            raise
+        finally:
+            current_resolver.reset(token)
+
+    def _response_for(self, request: HttpRequest, environ: Environ) -> HttpResponseBase:
+        try:
+            request.get_host()
+            _refuse_websocket(environ)
+            request.body_data = read_body(environ, self.limits)
+        except (BadRequest, SuspiciousOperation) as exc:
+            return self.loop.run(self.handler.errors.response_for_exception(request, exc))
+        return self.get_response(request)
+
+
+def _use_loop_for_async_to_sync(loop: LoopThread) -> None:
+    # asgiref's async_to_sync runs on the loop named in this thread-local, which its own
+    # SyncToAsync sets in the threads it starts; setting it in the server's thread too
+    # makes async_to_sync in a sync view run on the app's loop, as it does under ASGI.
+    local = SyncToAsync.threadlocal
+    if getattr(local, "main_event_loop", None) is not loop.loop:
+        local.main_event_loop = loop.loop
+        local.main_event_loop_pid = os.getpid()
+
+
+def _refuse_websocket(environ: Environ) -> None:
+    upgrade = environ.get("HTTP_UPGRADE")
+    if upgrade is not None and "websocket" in upgrade.lower():
+        raise BadRequest(
+            "WebSocket connections need an ASGI server, and this app is served over WSGI: "
+            "serve it with `legato run` or gunicorn's uvicorn worker to use websockets."
+        )
+
+
+def _warn_about_websocket_routes(handler: Handler) -> None:
+    routes = [route.pattern for route in handler.resolver.routes() if route.kind != "http"]
+    if routes:
+        logger.warning(
+            "This app has websocket routes (%s), which a WSGI server cannot serve: their "
+            "connections are refused with 400. Serve the app with an ASGI server (`legato "
+            "run`, or gunicorn with uvicorn workers) to use them.",
+            ", ".join(routes),
+        )
+
+
+# ---------------------------------------------------------------- environ -> request
+
+
+def scope_from_environ(environ: Environ, state: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Describe a WSGI request as the ASGI scope `HttpRequest` reads."""
+    script_name = _decoded_path(environ.get("SCRIPT_NAME", ""))
+    path = script_name + _decoded_path(environ.get("PATH_INFO", ""))
+    scope: dict[str, Any] = {
+        "type": "http",
+        "http_version": environ.get("SERVER_PROTOCOL", "HTTP/1.1").partition("/")[2] or "1.1",
+        "method": environ["REQUEST_METHOD"].upper(),
+        "scheme": environ.get("wsgi.url_scheme", "http"),
+        "path": path or "/",
+        "query_string": environ.get("QUERY_STRING", "").encode("latin-1"),
+        "root_path": script_name,
+        "headers": _headers(environ),
+        "server": (environ.get("SERVER_NAME", "unknown"), _port(environ.get("SERVER_PORT"))),
+        "state": state if state is not None else {},
+    }
+    remote = environ.get("REMOTE_ADDR")
+    if remote:
+        scope["client"] = (remote, _port(environ.get("REMOTE_PORT")) or 0)
+    return scope
+
+
+def _decoded_path(text: str) -> str:
+    # PEP 3333 hands over the path's bytes as latin-1 text; ASGI servers decode UTF-8,
+    # replacing what is not UTF-8, and so does this.
+    if text.isascii():
+        return text
+    return text.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
+def _port(text: str | None) -> int | None:
+    return int(text) if text and text.isascii() and text.isdigit() else None
+
+
+def _headers(environ: Environ) -> list[tuple[bytes, bytes]]:
+    headers = []
+    names = _HEADER_NAMES
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = names.get(key)
+            if name is None:
+                name = key[5:].replace("_", "-").lower().encode("latin-1")
+                if len(names) < _HEADER_NAMES_MAX:
+                    names[key] = name
+            headers.append((name, value.encode("latin-1", "replace")))
+        elif (key == "CONTENT_TYPE" or key == "CONTENT_LENGTH") and value:
+            headers.append((names[key], value.encode("latin-1", "replace")))
+    return headers
+
+
+_HEADER_NAMES["CONTENT_TYPE"] = b"content-type"
+_HEADER_NAMES["CONTENT_LENGTH"] = b"content-length"
+
+
+def read_body(environ: Environ, limits: RequestLimits) -> RequestBody:
+    """Read the body from `wsgi.input` through a `BodyReader`, which enforces the limits."""
+    length = _body_length(environ)
+    content_type: str | None = environ.get("CONTENT_TYPE") or None
+    if length == 0 and content_type is None:
+        return RequestBody(b"")  # what BodyReader(None, 0, limits).finish() would return
+    reader = BodyReader(
+        content_type.encode("latin-1", "replace") if content_type else None, length, limits
+    )
+    try:
+        for chunk in _input_chunks(environ["wsgi.input"], length):
+            reader.feed(chunk)
+        return reader.finish()
+    except BaseException:
+        reader.close()
+        raise
+
+
+def _body_length(environ: Environ) -> int | None:
+    """Content-Length; None for a chunked body the server ends for us; else 0."""
+    text = environ.get("CONTENT_LENGTH")
+    if text:
+        if not (text.isascii() and text.isdigit()):
+            raise BadRequest(f"Invalid Content-Length header: {text[:40]!r}.")
+        return int(text)
+    # PEP 3333: without Content-Length, read to the end only if the server says the
+    # input ends there (gunicorn does, for chunked bodies); otherwise there is no body.
+    if "HTTP_TRANSFER_ENCODING" in environ and environ.get("wsgi.input_terminated"):
+        return None
+    return 0
+
+
+def _input_chunks(stream: Any, length: int | None) -> Iterator[bytes]:
+    remaining = length
+    while remaining is None or remaining > 0:
+        size = _CHUNK_SIZE if remaining is None else min(remaining, _CHUNK_SIZE)
+        chunk: bytes = stream.read(size)
+        if not chunk:
+            if remaining:
+                raise BadRequest(
+                    f"The request body ended {remaining} bytes short of its Content-Length "
+                    f"({length}); the client sent less than it announced."
+                )
+            return
+        if remaining is not None:
+            remaining -= len(chunk)
+        yield chunk
