@@ -70,7 +70,9 @@ def _run(options: argparse.Namespace) -> int:
     import uvicorn
 
     app = load_app(options.app)  # fail here, with our message, rather than inside uvicorn
-    grace = getattr(getattr(app, "config", None), "shutdown_grace", None)
+    config = getattr(app, "config", None)
+    grace = getattr(config, "shutdown_grace", None)
+    ws_max_size = getattr(config, "websocket_max_message_size", None) or 16 * 1024 * 1024
     uvicorn.run(
         options.app,
         host=options.host,
@@ -81,6 +83,9 @@ def _run(options: argparse.Namespace) -> int:
         lifespan="on",
         # Requests in flight at shut-down get the app's grace period, then are cancelled.
         timeout_graceful_shutdown=grace,
+        # The app closes larger messages with 1009 itself; the server's frame limit must
+        # not be the one that cuts first.
+        ws_max_size=ws_max_size + 1024,
     )
     return 0
 

@@ -1,7 +1,7 @@
 """Keep the chat's rooms in SQL: the last 50 messages of each room, and who is online.
 
 SQLAlchemy 2 through `legato.db`: the store works on a `Database` (the app's own when it
-has one, `App(database=...)`, else a fallback SQLite file, see `database_for`). Tables
+needs one, `App(database=...)`, see `database_for`). Tables
 are created on first use of each engine. Presence rows carry a heartbeat time
 (`seen_at`): a process that dies cannot remove its rows, so rows not refreshed for
 `PRESENCE_TTL` seconds no longer count as online.
@@ -18,16 +18,15 @@ from typing import Any
 from sqlalchemy import Float, Integer, String, Text, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from legato.db import Database
+from legato.exceptions import ImproperlyConfigured
 
 __all__ = ["HISTORY_SIZE", "PRESENCE_TTL", "ChatStore", "StoredMessage", "database_for"]
 
 HISTORY_SIZE = 50
 PRESENCE_TTL = 90.0
-FALLBACK_URL = "sqlite+aiosqlite:///chat.sqlite3"
 
 
 class Base(DeclarativeBase):
@@ -65,22 +64,17 @@ class StoredMessage:
         return {"id": self.id, "nick": self.nick, "text": self.text, "sent_at": self.sent_at}
 
 
-_fallback: list[Database] = []
 _tables_ready: weakref.WeakKeyDictionary[AsyncEngine, bool] = weakref.WeakKeyDictionary()
 
 
 def database_for(app_database: Database | None) -> Database:
-    """The app's database if it has one; else one SQLite file for this process.
-
-    The fallback uses no pool (a connection per operation), so it is not tied to one
-    event loop and leaves nothing open when the app stops: the chat works mounted in an
-    app that configured no database, such as the demo.
-    """
-    if app_database is not None:
-        return app_database
-    if not _fallback:
-        _fallback.append(Database(FALLBACK_URL, poolclass=NullPool))
-    return _fallback[0]
+    """The app's database; the chat keeps its history there and needs one."""
+    if app_database is None:
+        raise ImproperlyConfigured(
+            "The chat stores its rooms' history in the app's database: create the app with "
+            "App(database='sqlite+aiosqlite:///chat.sqlite3') or set LEGATO_DATABASE_URL."
+        )
+    return app_database
 
 
 class ChatStore:

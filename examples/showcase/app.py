@@ -46,5 +46,10 @@ urlpatterns = [
 ]
 
 # The aggregator's shared HTTP client lives in the lifespan; its upstreams are simulated
-# under /aggregator/upstream/ and called over HTTP on the port the browser used.
-app = App(urlpatterns=urlpatterns, lifespan=aggregator_lifespan())
+# under /aggregator/upstream/ and called over HTTP on the port the browser used. The chat
+# keeps its history in the app's SQLite file (LEGATO_DATABASE_URL overrides it).
+app = App(
+    urlpatterns=urlpatterns,
+    lifespan=aggregator_lifespan(),
+    database="sqlite+aiosqlite:///showcase.sqlite3",
+)

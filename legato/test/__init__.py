@@ -2,5 +2,6 @@
 
 from legato.test.client import AsyncClient, Client, RedirectCycleError
 from legato.test.response import TestResponse
+from legato.test.websocket import WebSocketDenied
 
-__all__ = ["AsyncClient", "Client", "RedirectCycleError", "TestResponse"]
+__all__ = ["AsyncClient", "Client", "RedirectCycleError", "TestResponse", "WebSocketDenied"]

@@ -12,6 +12,7 @@ import pytest
 from examples.chat import storage
 from examples.chat.rooms import clean_nick, clean_text, slugify_room
 from legato import App
+from legato.exceptions import ImproperlyConfigured
 from legato.test import Client
 from legato.test.websocket import WebSocketSession
 from legato.urls import include, path
@@ -170,22 +171,14 @@ def test_lobby_lists_rooms_and_redirects_to_a_typed_room(client: Client) -> None
     assert response["Location"] == "/chat/rooms/tea-cake/"
 
 
-def test_the_chat_works_without_an_app_database(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(storage, "FALLBACK_URL", f"sqlite+aiosqlite:///{tmp_path / 'f.sqlite3'}")
-    monkeypatch.setattr(storage, "_fallback", [])
+def test_the_chat_without_an_app_database_says_what_to_configure() -> None:
     app = App(urlpatterns=[path("", include("examples.chat.urls"))])
-    with Client(app) as client, client.websocket("/rooms/x/socket/?nick=solo") as ws:
-        ws.receive_json()
-        ws.send_json({"type": "message", "text": "kept"})
-        assert next_of_type(ws, "message")["text"] == "kept"
-    assert (tmp_path / "f.sqlite3").exists()
+    assert app.database is None
+    with pytest.raises(ImproperlyConfigured, match="App\\(database="):
+        storage.database_for(app.database)
 
 
-def test_the_demo_app_serves_the_chat(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(storage, "FALLBACK_URL", f"sqlite+aiosqlite:///{tmp_path / 'd.sqlite3'}")
-    monkeypatch.setattr(storage, "_fallback", [])
+def test_the_demo_app_serves_the_chat() -> None:
     from examples.showcase.app import app
 
     with Client(app) as client:
