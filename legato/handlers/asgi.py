@@ -143,7 +143,10 @@ class ASGIHandler:
             else:
                 raise TypeError(f"Cannot send a {type(response).__name__}; it has no body.")
         finally:
-            await response.aclose()
+            if response.streaming:
+                await response.aclose()
+            else:
+                response.close()
 
 
 async def send_unavailable(send: Send) -> None:
@@ -160,7 +163,11 @@ async def send_unavailable(send: Send) -> None:
 
 async def read_body(scope: Scope, receive: Receive, limits: RequestLimits) -> RequestBody:
     """Read the whole body through a `BodyReader`, which enforces the limits as it goes."""
-    content_type, content_length = _body_headers(scope)
+    content_type, content_length, framed = _body_headers(scope)
+    if not framed and scope["method"] in _BODYLESS_METHODS:
+        # No Content-Length, no Transfer-Encoding: HTTP/1.1 says there is no body. The
+        # empty http.request message is left unread; the disconnect watch skips it.
+        return _NO_BODY
     reader = BodyReader(content_type, content_length, limits)
     try:
         while True:
@@ -175,15 +182,24 @@ async def read_body(scope: Scope, receive: Receive, limits: RequestLimits) -> Re
         raise
 
 
-def _body_headers(scope: Scope) -> tuple[bytes | None, int | None]:
+_BODYLESS_METHODS = frozenset({"GET", "HEAD"})
+_NO_BODY = RequestBody(b"")
+
+
+def _body_headers(scope: Scope) -> tuple[bytes | None, int | None, bool]:
+    """Content-Type, Content-Length, and whether the request frames a body at all."""
     content_type = None
     content_length = None
+    framed = False
     for name, value in scope["headers"]:
         if name == b"content-type":
             content_type = value
         elif name == b"content-length":
             content_length = _parse_content_length(value)
-    return content_type, content_length
+            framed = True
+        elif name == b"transfer-encoding":
+            framed = True
+    return content_type, content_length, framed
 
 
 def _parse_content_length(value: bytes) -> int:

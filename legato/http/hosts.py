@@ -38,7 +38,7 @@ def split_domain_port(host: str) -> tuple[str, str]:
 class AllowedHosts:
     """The hosts this app answers for; `is_allowed` is the per-request check."""
 
-    __slots__ = ("_any", "_exact", "_patterns", "_suffixes")
+    __slots__ = ("_accepted", "_any", "_exact", "_patterns", "_suffixes")
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self._patterns = tuple(patterns)
@@ -55,6 +55,9 @@ class AllowedHosts:
         self._any = "*" in exact
         self._exact = frozenset(exact)
         self._suffixes = tuple(suffixes)
+        # Host header values already found allowed, verbatim: the per-request check is then
+        # one set lookup. Bounded, since ".example.com" admits endless names.
+        self._accepted: set[str] = set()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({list(self._patterns)!r})"
@@ -66,6 +69,14 @@ class AllowedHosts:
         """Say whether `host` (a Host header value, port allowed) names this site."""
         domain, _ = split_domain_port(host)
         return bool(domain) and self.allows_domain(domain)
+
+    def recently_accepted(self, host: str) -> bool:
+        return host in self._accepted
+
+    def remember(self, host: str) -> None:
+        """Note a Host value that passed the full check (the first 256 distinct ones)."""
+        if len(self._accepted) < 256:
+            self._accepted.add(host)
 
     def allows_domain(self, domain: str) -> bool:
         """Say whether a domain already checked by `split_domain_port` is allowed."""

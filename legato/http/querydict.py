@@ -284,6 +284,8 @@ def _parse(
     query_string: str | bytes, encoding: str, max_num_fields: int | None
 ) -> list[tuple[str, str]]:
     if isinstance(query_string, bytes):
+        if b"%" not in query_string and b"+" not in query_string and query_string.isascii():
+            return _parse_plain(query_string.decode("ascii"), max_num_fields)
         # Well-formed query strings are ASCII; raw bytes from a misbehaving client
         # become U+FFFD rather than an error.
         query_string = query_string.decode(encoding, "replace")
@@ -301,3 +303,20 @@ def _parse(
             f"The query string or form has more than {max_num_fields} fields "
             "(data_upload_max_number_fields); send fewer fields or raise the limit."
         ) from None
+
+
+def _parse_plain(query_string: str, max_num_fields: int | None) -> list[tuple[str, str]]:
+    """parse_qsl for the common case with nothing to unquote (`a=1&b=x`), several times
+    faster; the result is the same as parse_qsl's with keep_blank_values=True."""
+    fields = query_string.split("&")
+    if max_num_fields is not None and len(fields) > max_num_fields:
+        raise TooManyFieldsSent(
+            f"The query string or form has more than {max_num_fields} fields "
+            "(data_upload_max_number_fields); send fewer fields or raise the limit."
+        )
+    pairs = []
+    for field in fields:
+        if field:
+            name, _, value = field.partition("=")
+            pairs.append((name, value))
+    return pairs

@@ -213,7 +213,10 @@ class HttpRequest:
 
     @_cached
     def _content_type_and_params(self) -> tuple[str, dict[str, str]]:
-        return parse_header_parameters(self._header("CONTENT_TYPE", b"content-type") or "")
+        header = self._header("CONTENT_TYPE", b"content-type")
+        if not header:
+            return "", {}  # most GET requests: nothing to parse
+        return parse_header_parameters(header)
 
     @property
     def content_type(self) -> str:
@@ -279,10 +282,15 @@ class HttpRequest:
         if self._host is not None:
             return self._host
         host = self._raw_host()
-        domain, _ = split_domain_port(host)
         allowed = self.allowed_hosts
+        if allowed is not None and allowed.recently_accepted(host):
+            self._host = host
+            return host
+        domain, _ = split_domain_port(host)
         if not domain or (allowed is not None and not allowed.allows_domain(domain)):
             raise DisallowedHost(_disallowed_host_message(host, domain))
+        if allowed is not None:
+            allowed.remember(host)
         self._host = host
         return host
 
@@ -356,7 +364,8 @@ class HttpRequest:
 
 def _find_header(raw_headers: Any, name: bytes) -> str | None:
     """Return one header as HttpHeaders would, straight from the ASGI list."""
-    found: list[bytes] = [value for raw, value in raw_headers if raw.lower() == name]
+    # ASGI servers send header names lower-cased (the spec requires it).
+    found: list[bytes] = [value for raw, value in raw_headers if raw == name]
     if not found:
         return None
     return (b"; " if name == b"cookie" else b", ").join(found).decode("latin-1")
