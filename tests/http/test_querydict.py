@@ -192,3 +192,14 @@ def test_urlencode_round_trips_built_querydict(pairs: list[tuple[str, str]]) -> 
     for key, value in pairs:
         qd.appendlist(key, value)
     assert list(QueryDict(qd.urlencode()).lists()) == list(qd.lists())
+
+
+@given(
+    st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126, blacklist_characters="%+"))
+)
+def test_plain_query_fast_path_matches_parse_qsl(query: str) -> None:
+    from urllib.parse import parse_qsl
+
+    from legato.http.querydict import _parse_plain
+
+    assert _parse_plain(query, None) == parse_qsl(query, keep_blank_values=True)
