@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint format bench clean
+.PHONY: demo test check lint format bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Legato needs Python 3.11 or newer"'
@@ -28,6 +28,20 @@ check: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format legato tests examples
 	$(BIN)/ruff check --fix legato tests examples
+
+# Benchmarks hold a machine-wide lock so two never share the cores. `make bench` (about
+# 20 minutes) rewrites docs/benchmarks.md and docs/benchmarks/*.png; BENCH_ARGS passes
+# options on, e.g. BENCH_ARGS="--scenarios 1,2 --rounds 3". The smoke run is what CI
+# runs (tests/bench/): every scenario for about a second, written under bench/results/.
+BENCH_LOCK := /tmp/legato-bench.lock
+SMOKE_DIR := bench/results/smoke
+
+bench: $(STAMP)
+	flock $(BENCH_LOCK) $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-smoke: $(STAMP)
+	flock $(BENCH_LOCK) $(BIN)/python -m bench.run --smoke --output $(SMOKE_DIR)/benchmarks.md \
+		--charts $(SMOKE_DIR)/charts --results $(SMOKE_DIR)/results.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

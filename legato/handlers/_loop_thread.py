@@ -6,35 +6,42 @@ threads instead of a new event loop per request. Any number of threads may call 
 at once: each call becomes one task on the loop.
 
 Invariants:
-- The loop runs only in its own daemon thread; `run()` and `submit()` are for other
-  threads (on the loop thread they would wait on themselves, so they refuse).
+- The loop runs only in its own daemon thread. `run()` refuses to be called there (it
+  would wait on itself); a `Call.result()` there fails after a second, saying to await.
 - A call's task runs in a copy of the caller's context, and `run()` copies the variables
   the task changed back into the caller's context, as asgiref's `async_to_sync` does.
 - A caller interrupted while it waits (a signal, a worker timeout) cancels its task.
-- A caller never waits on a loop that is gone: once `stop()` began, or if the thread
-  died, `submit()` and `result()` raise RuntimeError instead.
+- A caller never waits on a loop that is gone: calls made once `stop()` began, or after
+  the thread ended (a fork), raise RuntimeError; calls the loop will never start are
+  failed by `stop()`; tasks still running are cancelled, which ends their waits.
 - `Handoff` passes a stream's items to a thread one at a time: the producing task waits
   until the thread asks for the next item, so nothing is read ahead or buffered.
 
-The hand-off is the price of an async view under WSGI, so it is kept short. The loop is
-uvloop's when installed (it comes with uvicorn[standard], and uvicorn runs ASGI apps on
-it). Callbacks reach the loop through `call_soon_threadsafe` below rather than the
-loop's own: uvloop's wakes the loop thread while the caller still holds the GIL, so the
-woken thread at once blocks on the GIL again; a socket send releases the GIL around the
-system call, and the loop thread runs straight away. Measured under gunicorn on one
-core, a hand-off takes about 18 microseconds this way, 28 the other way.
+The hand-off is the whole price of an async view under WSGI, so it is kept short:
+- The loop is uvloop's when installed (it comes with uvicorn[standard], and uvicorn
+  runs ASGI apps on it): its turns cost less than asyncio's.
+- Each way, one thread wakes the other by writing to an eventfd (a socket pair off
+  Linux), which releases the GIL around the system call, so the woken thread can run
+  at once. uvloop's `call_soon_threadsafe` and `Lock.release()` wake a thread while
+  still holding the GIL, and the woken thread first blocks on it.
+- The task wakes its caller itself, in its last step, not from a done-callback that
+  would take one more turn of the loop.
+Under gunicorn on one core a hand-off takes about 20 microseconds this way, against
+about 43 with `asyncio.run_coroutine_threadsafe(...).result()` on the same uvloop loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import os
 import contextvars
+import functools
+import os
 import queue
 import socket
 import threading
-from collections.abc import Callable, Coroutine
+import weakref
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Generic, TypeVar
 
 __all__ = ["Call", "Handoff", "LoopThread"]
@@ -42,7 +49,7 @@ __all__ = ["Call", "Handoff", "LoopThread"]
 T = TypeVar("T")
 
 _MISSING = object()
-# How often a waiting caller checks that the loop thread is still alive.
+# How often a `Call.result()` waiter checks that the loop thread is still alive.
 _LIVENESS_CHECK_SECONDS = 1.0
 
 Callback = tuple[Callable[..., object], tuple[Any, ...], contextvars.Context | None]
@@ -56,12 +63,15 @@ class LoopThread:
         self.loop = _new_event_loop()
         self.thread = threading.Thread(target=self._run_loop, name=name, daemon=True)
         self.stopping = False
+        self._closed = False
         self._callbacks: collections.deque[Callback] = collections.deque()
-        self._wake_fd = os.eventfd(0, os.EFD_NONBLOCK)
+        self._wakeup = _Wakeup(blocking=False)
+        self._waiters = threading.local()
+        self._submitted: weakref.WeakSet[Call[Any]] = weakref.WeakSet()
 
     def start(self) -> None:
         ready = threading.Event()
-        self.loop.add_reader(self._wake_fd, self._run_callbacks)
+        self.loop.add_reader(self._wakeup.fileno, self._run_callbacks)
         self.loop.call_soon(ready.set)
         self.thread.start()
         ready.wait()
@@ -77,17 +87,19 @@ class LoopThread:
         context: contextvars.Context | None = None,
     ) -> None:
         """Run `callback(*args)` on the loop thread soon (in `context`, if given)."""
-        # Queued before the wake-up byte is sent, and the loop reads the bytes before
+        # Queued before the wake-up is written, and the loop reads the wake-ups before
         # the queue: a callback is never left waiting for a wake-up already consumed.
         self._callbacks.append((callback, args, context))
-        os.eventfd_write(self._wake_fd, 1)
+        if self._closed:  # too late: stop() has run the last turn; fail it here instead
+            self._abandon_callbacks()
+            return
+        self._wakeup.wake()
 
     def _run_callbacks(self) -> None:
-        # One read: wake-ups left unread (over 4 KiB of them) call this again.
         try:  # noqa: SIM105 - cheaper than contextlib.suppress, on the hot path
-            os.eventfd_read(self._wake_fd)
+            self._wakeup.read()
         except BlockingIOError:
-            pass
+            pass  # already read by the previous call, which ran these callbacks too
         callbacks = self._callbacks
         while callbacks:
             callback, args, context = callbacks.popleft()
@@ -103,65 +115,127 @@ class LoopThread:
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run `coroutine` on the loop and wait for its result (or exception)."""
+        if threading.get_ident() == self.thread.ident:
+            coroutine.close()
+            raise RuntimeError(
+                "This code runs on the app's event loop thread, where waiting for a "
+                "coroutine would wait forever: await it instead."
+            )
+        if not self.thread.is_alive():
+            coroutine.close()
+            raise RuntimeError(_gone_message(self))
+        waiter = getattr(self._waiters, "waiter", None)
+        if waiter is None:
+            waiter = self._waiters.waiter = _Wakeup(blocking=True)
         context = contextvars.copy_context()
-        result = Call(self, coroutine, context).result()
+        result = Call(self, coroutine, context, waiter).result()
         _copy_back(context)
         return result
 
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> Call[T]:
         """Start `coroutine` on the loop and return at once; `result()` waits for it."""
-        return Call(self, coroutine, contextvars.copy_context())
+        call = Call(self, coroutine, contextvars.copy_context())
+        self._submitted.add(call)  # weakly: a finished call leaves the set by itself
+        return call
 
     def drain(self, grace: float) -> None:
-        """Give the tasks on the loop `grace` seconds to finish, then cancel the rest."""
-        if self.thread.is_alive():
-            self.run(_drain(grace))
+        """Give the calls started with `submit()` `grace` seconds to end, then cancel them.
+
+        Other tasks on the loop (ones the app's lifespan started, say) are left alone:
+        their owner stops them.
+        """
+        calls = list(self._submitted)
+        if calls and self.thread.is_alive():
+            self.run(_drain(grace, calls))
 
     def stop(self) -> None:
-        """Cancel what is left on the loop, stop it and close it; idempotent."""
+        """Stop the loop thread, cancel what is left on the loop and close it; idempotent."""
         if self.stopping:
             return
         if threading.current_thread() is self.thread:
             raise RuntimeError("A LoopThread cannot stop itself; call stop() from another thread.")
-        if self.thread.is_alive():
-            self.run(_drain(0))
-            self.run(_finalize(self.loop))
-        self.stopping = True
+        self.stopping = True  # no new calls from here on
         if self.thread.is_alive():
             self.call_soon_threadsafe(self.loop.stop)
             self.thread.join()
+        self._abandon_callbacks()
         if not self.loop.is_closed():
-            self.loop.remove_reader(self._wake_fd)
+            # The loop thread has ended: this thread runs the loop's last turns itself,
+            # cancelling the tasks left (which wakes their callers) before closing it.
+            self.loop.run_until_complete(_drain(0))
+            self.loop.run_until_complete(_finalize(self.loop))
+            self.loop.remove_reader(self._wakeup.fileno)
             self.loop.close()
-        os.close(self._wake_fd)
+        # Set before the last sweep: a call queued after it sees the flag and fails
+        # itself, one queued before it is failed by the sweep; none is left waiting.
+        self._closed = True
+        self._abandon_callbacks()
+        # The wake-up descriptor closes with this object, not here: a caller that
+        # checked the flag just before it was set may still write to it.
+
+    def _abandon_callbacks(self) -> None:
+        # Calls that came in while the loop was stopping: it will never start them.
+        while True:
+            try:
+                callback, _, _ = self._callbacks.popleft()
+            except IndexError:  # empty (another thread may be sweeping too)
+                return
+            call = getattr(callback, "__self__", None)
+            if isinstance(call, Call):
+                call.abandon(RuntimeError(_gone_message(self)))
 
 
 class Call(Generic[T]):
-    """One coroutine running as a task on a `LoopThread`, seen from the thread that started it."""
+    """One coroutine running as a task on a `LoopThread`, seen from the thread that started it.
 
-    __slots__ = ("_done", "_error", "_loop_thread", "_result", "_task")
+    Its caller waits on `waiter` (its thread's, from `LoopThread.run`) or, for a call
+    that may be waited on later or never (`submit`), on a lock of its own.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_coroutine",
+        "_done",
+        "_error",
+        "_finished",
+        "_loop_thread",
+        "_result",
+        "_task",
+        "_waiter",
+    )
 
     def __init__(
         self,
         loop_thread: LoopThread,
         coroutine: Coroutine[Any, Any, T],
         context: contextvars.Context,
+        waiter: _Wakeup | None = None,
     ) -> None:
         if loop_thread.stopping:
             coroutine.close()
             raise RuntimeError(_gone_message(loop_thread))
         self._loop_thread = loop_thread
+        self._coroutine: Coroutine[Any, Any, T] | None = coroutine  # until the task has it
         self._task: asyncio.Task[None] | None = None
         self._result: T | None = None
         self._error: BaseException | None = None
-        # A plain lock is the cheapest thing one thread can block on until another
-        # releases it; the task releases it in its last step.
-        self._done = threading.Lock()
-        self._done.acquire()
-        loop_thread.call_soon_threadsafe(self._start, coroutine, context, context=context)
+        self._finished = False
+        self._waiter = waiter
+        self._done: threading.Lock | None = None
+        if waiter is None:
+            self._done = threading.Lock()
+            self._done.acquire()
+        loop_thread.call_soon_threadsafe(self._start, context, context=context)
 
-    def _start(self, coroutine: Coroutine[Any, Any, T], context: contextvars.Context) -> None:
-        self._task = self._loop_thread.loop.create_task(self._run(coroutine), context=context)
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The task on the loop, once the loop has started it."""
+        return self._task
+
+    def _start(self, context: contextvars.Context) -> None:
+        coroutine, self._coroutine = self._coroutine, None
+        if coroutine is not None:
+            self._task = self._loop_thread.loop.create_task(self._run(coroutine), context=context)
 
     async def _run(self, coroutine: Coroutine[Any, Any, T]) -> None:
         # The outcome is kept here rather than in the task, so the caller can have it
@@ -172,12 +246,30 @@ class Call(Generic[T]):
         except BaseException as exc:
             self._error = exc
         finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        self._finished = True
+        if self._waiter is not None:
+            self._waiter.wake()
+        elif self._done is not None:
             self._done.release()
+
+    def abandon(self, error: BaseException) -> None:
+        """The loop will never start this call: close its coroutine, fail its caller."""
+        coroutine, self._coroutine = self._coroutine, None
+        if coroutine is not None:
+            coroutine.close()
+            self._error = error
+            self._finish()
 
     def result(self) -> T:
         """Wait until the task is done; return its result or raise its exception."""
         try:
-            self._wait()
+            if self._waiter is not None:
+                self._wait_on_waiter(self._waiter)
+            else:
+                self._wait_on_lock()
         except BaseException:
             self.cancel()
             raise
@@ -185,9 +277,16 @@ class Call(Generic[T]):
             raise self._error
         return self._result  # type: ignore[return-value]  # set, since there is no error
 
-    def _wait(self) -> None:
+    def _wait_on_waiter(self, waiter: _Wakeup) -> None:
+        # A wake-up meant for an earlier call of this thread, abandoned when its wait
+        # was interrupted, may come first: only this call's own flag ends the wait.
+        while not self._finished:
+            waiter.read()
+
+    def _wait_on_lock(self) -> None:
         done = self._done
-        # Checked only when the wait is long, to keep them off the hot path.
+        assert done is not None  # no waiter, so a lock
+        # Checked only when the wait is long, to keep them off the way in.
         while not done.acquire(timeout=_LIVENESS_CHECK_SECONDS):
             thread = self._loop_thread.thread
             if threading.current_thread() is thread:
@@ -196,17 +295,23 @@ class Call(Generic[T]):
                     "coroutine waits forever: await it instead."
                 )
             if not thread.is_alive():
-                raise RuntimeError(_gone_message(self._loop_thread))
+                error = RuntimeError(_gone_message(self._loop_thread))
+                self.abandon(error)  # closes the coroutine if it never started
+                raise error
         done.release()  # so that a second result() (e.g. after close) returns at once
 
     def cancel(self) -> None:
         """Ask the task to stop (CancelledError inside it); returns at once."""
-        if self._loop_thread.thread.is_alive():
+        if self._loop_thread.thread.is_alive() and not self._loop_thread.stopping:
             self._loop_thread.call_soon_threadsafe(self._cancel_task)
 
     def _cancel_task(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        task = self._task
+        if task is not None:
+            # After the task's first step, already scheduled: a task cancelled before
+            # that step never enters `_run`, so it would neither close its coroutine
+            # nor wake its caller.
+            self._loop_thread.loop.call_soon(task.cancel)
 
 
 class Handoff(Generic[T]):
@@ -246,6 +351,50 @@ class Handoff(Generic[T]):
         return item  # type: ignore[return-value]  # only put() adds anything else
 
 
+class _Wakeup:
+    """A file descriptor to block or poll on, and the cheapest write that makes it readable.
+
+    Linux's eventfd costs about half of a socket pair's send and receive; elsewhere a
+    socket pair, which every selector loop can watch (Windows' too). `read()` takes
+    every pending wake-up at once (up to 4 KiB of them on a socket pair; the rest make
+    the next read return at once). The descriptors close when the object is collected,
+    so a late wake-up never writes to a reused descriptor number.
+    """
+
+    __slots__ = ("__weakref__", "close", "fileno", "read", "wake")
+
+    def __init__(self, *, blocking: bool) -> None:
+        self.wake: Callable[[], object]
+        self.read: Callable[[], object]
+        self.close: Callable[[], object]
+        if hasattr(os, "eventfd"):
+            fd = os.eventfd(0, os.EFD_CLOEXEC | (0 if blocking else os.EFD_NONBLOCK))
+            self.fileno = fd
+            self.wake = functools.partial(os.eventfd_write, fd, 1)
+            self.read = functools.partial(os.eventfd_read, fd)
+            self.close = weakref.finalize(self, os.close, fd)
+            return
+        reader, writer = socket.socketpair()
+        reader.setblocking(blocking)
+        writer.setblocking(False)
+        self.fileno = reader.fileno()
+        self.wake = functools.partial(_send_wakeup, writer)
+        self.read = functools.partial(reader.recv, 4096)
+        self.close = weakref.finalize(self, _close_sockets, reader, writer)
+
+
+def _send_wakeup(writer: socket.socket) -> None:
+    try:  # noqa: SIM105 - cheaper than contextlib.suppress, on the hot path
+        writer.send(b"\0")
+    except BlockingIOError:
+        pass  # the socket is full of wake-ups the reader has yet to read: it will
+
+
+def _close_sockets(*sockets: socket.socket) -> None:
+    for sock in sockets:
+        sock.close()
+
+
 def _new_event_loop() -> asyncio.AbstractEventLoop:
     try:
         import uvloop
@@ -261,9 +410,18 @@ def _copy_back(context: contextvars.Context) -> None:
             variable.set(value)
 
 
-async def _drain(grace: float) -> None:
+async def _drain(grace: float, calls: Iterable[Call[Any]] | None = None) -> None:
+    """Wait up to `grace` seconds for the calls' tasks (default: all others); cancel the rest."""
+    # One turn first, so that tasks created just now have taken their first step: a
+    # task cancelled before it would never run its own clean-up.
+    await asyncio.sleep(0)
     current = asyncio.current_task()
-    pending = {task for task in asyncio.all_tasks() if task is not current}
+    if calls is None:
+        chosen: Iterable[asyncio.Task[Any] | None] = asyncio.all_tasks()
+    else:
+        chosen = [call.task for call in calls]  # read here: the loop thread sets them
+    pending = {task for task in chosen if task is not None and task is not current}
+    pending = {task for task in pending if not task.done()}
     if not pending:
         return
     if grace > 0:

@@ -41,7 +41,7 @@ def body_for(
     handler: Handler,
 ) -> Iterable[bytes]:
     """Start the response and return its body, for the server to iterate and close."""
-    if not isinstance(response, HttpResponse | StreamingHttpResponse):
+    if not isinstance(response, (HttpResponse, StreamingHttpResponse)):
         response.close()
         raise TypeError(f"Cannot send a {type(response).__name__}; it has no body.")
     try:
@@ -49,16 +49,28 @@ def body_for(
     except BaseException:
         _close_now(response, loop)
         raise
-    if request.method == "HEAD" or isinstance(response, HttpResponse):
-        chunks = [] if request.method == "HEAD" else [response.content]
-        _close_now(response, loop)
-        if not request.after_response_calls:
-            request.close()
-            return chunks
-        return _ClosingBody(iter(chunks), request, loop, handler)
+    if request.method == "HEAD":
+        return _in_memory(b"", request, response, loop, handler)
+    if isinstance(response, HttpResponse):
+        return _in_memory(response.content, request, response, loop, handler)
     if response.is_async or isinstance(response, EventStreamResponse):
         return _AsyncStream(response, request, loop, handler)
     return _SyncStream(response, request, loop, handler)
+
+
+def _in_memory(
+    content: bytes,
+    request: HttpRequest,
+    response: HttpResponseBase,
+    loop: LoopThread,
+    handler: Handler,
+) -> Iterable[bytes]:
+    _close_now(response, loop)
+    chunks = [content] if content else []
+    if not request.after_response_calls:
+        request.close()
+        return chunks
+    return _ClosingBody(iter(chunks), request, loop, handler)
 
 
 def _close_now(response: HttpResponseBase, loop: LoopThread) -> None:

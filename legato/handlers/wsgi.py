@@ -52,7 +52,10 @@ StartResponse = Callable[..., Any]
 _CHUNK_SIZE = 64 * 1024
 # Header names seen in environ keys, converted once ("HTTP_USER_AGENT" -> b"user-agent");
 # bounded, since clients choose the names.
-_HEADER_NAMES: dict[str, bytes] = {}
+_HEADER_NAMES: dict[str, bytes] = {
+    "CONTENT_TYPE": b"content-type",
+    "CONTENT_LENGTH": b"content-length",
+}
 _HEADER_NAMES_MAX = 512
 
 
@@ -279,10 +282,6 @@ def _headers(environ: Environ) -> list[tuple[bytes, bytes]]:
         elif (key == "CONTENT_TYPE" or key == "CONTENT_LENGTH") and value:
             headers.append((names[key], value.encode("latin-1", "replace")))
     return headers
-
-
-_HEADER_NAMES["CONTENT_TYPE"] = b"content-type"
-_HEADER_NAMES["CONTENT_LENGTH"] = b"content-length"
 
 
 def read_body(environ: Environ, limits: RequestLimits) -> RequestBody:

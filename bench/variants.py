@@ -1,0 +1,57 @@
+"""Name every server the suite starts: which app factory, with how many filler routes.
+
+A variant is one server configuration; the scenarios (scenarios.py) point rows at
+variants, and the server pool (servers.py) starts each variant at most once per pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "DJANGO",
+    "DJANGO_MIDDLEWARE",
+    "FASTAPI",
+    "FLOOR",
+    "LEGATO",
+    "LEGATO_MIDDLEWARE",
+    "LITESTAR",
+    "ROUTE_COUNTS",
+    "STARLETTE",
+    "Variant",
+    "with_routes",
+]
+
+ROUTE_COUNTS = (10, 100, 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    key: str
+    label: str
+    target: str
+    routes: int = 0
+
+    @property
+    def framework(self) -> str:
+        return self.target.split(":", 1)[0]
+
+
+FLOOR = Variant("floor", "bare ASGI (floor)", "bench.apps.floor:create_app")
+LEGATO = Variant("legato", "Legato", "bench.apps.legato_app:create_app")
+LEGATO_MIDDLEWARE = Variant(
+    "legato-mw", "Legato + middleware", "bench.apps.legato_app:create_app_with_middleware"
+)
+STARLETTE = Variant("starlette", "Starlette", "bench.apps.starlette_app:create_app")
+FASTAPI = Variant("fastapi", "FastAPI", "bench.apps.fastapi_app:create_app")
+LITESTAR = Variant("litestar", "Litestar", "bench.apps.litestar_app:create_app")
+DJANGO = Variant("django", "Django", "bench.apps.django_app:create_app")
+DJANGO_MIDDLEWARE = Variant(
+    "django-mw", "Django + default middleware", "bench.apps.django_app:create_app_with_middleware"
+)
+
+
+def with_routes(variant: Variant, routes: int) -> Variant:
+    return Variant(
+        f"{variant.key}@{routes}", f"{variant.label}, {routes} routes", variant.target, routes
+    )
