@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from legato._names import dotted_name
 from legato.exceptions import ImproperlyConfigured
 
 __all__ = ["load_app", "main"]
@@ -94,8 +95,7 @@ def _routes(options: argparse.Namespace) -> int:
     app = load_app(options.app)
     rows = [("PATTERN", "NAME", "VIEW", "KIND")]
     for route in app.resolver.routes():
-        view = route.view
-        view_name = f"{getattr(view, '__module__', '?')}.{getattr(view, '__qualname__', view)}"
+        view_name = dotted_name(route.view)
         kind = "websocket" if route.kind == "websocket" else ("async" if route.is_async else "sync")
         rows.append((route.pattern, route.name or "-", view_name, kind))
     widths = [max(len(row[column]) for row in rows) for column in range(3)]

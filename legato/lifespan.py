@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from legato._names import dotted_name
 from legato.sync import ThreadPool, iscoroutinefunction
 
 if TYPE_CHECKING:
@@ -59,7 +60,9 @@ class Lifespan:
         for name, resource in self.resources:
             await _step(name, stack.enter_async_context(resource()))
         if self.factory is not None:
-            state = await _step(_name(self.factory), stack.enter_async_context(self.factory(app)))
+            state = await _step(
+                dotted_name(self.factory), stack.enter_async_context(self.factory(app))
+            )
             if state:
                 vars(app.state).update(state)
                 if server_state is not None:
@@ -67,7 +70,7 @@ class Lifespan:
                     # which is what request.state shows.
                     server_state.update(state)
         for hook in self.on_startup:
-            await _step(_name(hook), self._run(hook))
+            await _step(dotted_name(hook), self._run(hook))
 
     async def shutdown(self) -> None:
         try:
@@ -93,12 +96,6 @@ async def _step(name: str, work: Awaitable[Any]) -> Any:
         return await work
     except Exception as exc:
         raise StartupFailed(f"Start-up hook {name} failed: {type(exc).__name__}: {exc}") from exc
-
-
-def _name(hook: object) -> str:
-    module = getattr(hook, "__module__", None)
-    qualname = getattr(hook, "__qualname__", None) or repr(hook)
-    return f"{module}.{qualname}" if module else qualname
 
 
 async def serve_lifespan(app: App, scope: Scope, receive: Receive, send: Send) -> None:

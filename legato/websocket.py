@@ -19,6 +19,7 @@ from typing import Any, NoReturn, TypeVar
 
 import orjson
 
+from legato._types import Message, Receive, Send
 from legato.http.cookies import parse_cookie
 from legato.http.headers import HttpHeaders
 from legato.http.querydict import QueryDict
@@ -31,9 +32,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 DEFAULT_MAX_MESSAGE_SIZE = 1_048_576
 

@@ -15,9 +15,9 @@ them a grace period (`drain`) and refuse new ones meanwhile.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from legato._types import Receive, Scope, Send
 from legato.exceptions import BadRequest, SuspiciousOperation
 from legato.handlers.after_response import run_after_response
 from legato.handlers.base import Handler
@@ -29,11 +29,6 @@ from legato.http.response import HttpResponse, HttpResponseBase, StreamingHttpRe
 from legato.urls.reverse import current_resolver
 
 __all__ = ["ASGIHandler", "ClientDisconnected", "Receive", "Scope", "Send"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 
 class ClientDisconnected(Exception):

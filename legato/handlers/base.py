@@ -25,6 +25,7 @@ from typing import Any
 
 from asgiref.sync import SyncToAsync
 
+from legato._names import dotted_name
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.errors import ErrorResponder
 from legato.http.request import HttpRequest
@@ -102,7 +103,7 @@ class Handler:
                 continue
             if instance is None:
                 raise ImproperlyConfigured(
-                    f"Middleware factory {_name(factory)} returned None; it must return the "
+                    f"Middleware factory {dotted_name(factory)} returned None; it must return the "
                     "callable that handles a request."
                 )
             self._collect_hooks(instance)
@@ -262,7 +263,7 @@ def check_response(response: object, match: ResolverMatch) -> None:
     """Fail with Django's wording when a view returns something that is not a response."""
     if isinstance(response, HttpResponseBase):
         return
-    name = _name(match.func)
+    name = dotted_name(match.func)
     if response is None:
         raise ValueError(
             f"The view {name} didn't return an HttpResponse object. It returned None instead."
@@ -292,8 +293,8 @@ def _middleware_mode(factory: Callable[..., Any], handler_is_async: bool) -> boo
     can_async = getattr(factory, "async_capable", False)
     if not can_sync and not can_async:
         raise ImproperlyConfigured(
-            f"Middleware {_name(factory)} must have at least one of sync_capable/async_capable "
-            "set to True."
+            f"Middleware {dotted_name(factory)} must have at least one of "
+            "sync_capable/async_capable set to True."
         )
     if not handler_is_async and can_sync:
         return False
@@ -305,9 +306,3 @@ def _is_async_callable(obj: object) -> bool:
     # `markcoroutinefunction(self)` line Django requires in its __init__.
     call = getattr(type(obj), "__call__", None)  # noqa: B004 - the class's method, not obj
     return iscoroutinefunction(obj) or (call is not None and iscoroutinefunction(call))
-
-
-def _name(obj: object) -> str:
-    module = getattr(obj, "__module__", None)
-    qualname = getattr(obj, "__qualname__", None) or type(obj).__qualname__
-    return f"{module}.{qualname}" if module else qualname

@@ -12,6 +12,7 @@ import reprlib
 import traceback
 from types import TracebackType
 
+from legato._names import dotted_name
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponse
 
@@ -40,7 +41,7 @@ def response(
 
 def _sections(request: HttpRequest, exc: BaseException, tried: list[str]) -> dict[str, list[str]]:
     match = request.resolver_match
-    route = [f"route: {match.route}", f"view: {_view_name(match.func)}"] if match else []
+    route = [f"route: {match.route}", f"view: {dotted_name(match.func)}"] if match else []
     headers = [
         f"{name}: {'********' if name.lower() in _MASKED_HEADERS else value}"
         for name, value in request.headers.items()
@@ -54,11 +55,6 @@ def _sections(request: HttpRequest, exc: BaseException, tried: list[str]) -> dic
         "Headers": headers,
         "URL patterns tried": tried,
     }
-
-
-def _view_name(view: object) -> str:
-    module = getattr(view, "__module__", "?")
-    return f"{module}.{getattr(view, '__qualname__', repr(view))}"
 
 
 def _frames(exc: BaseException) -> list[tuple[str, int, str, str, dict[str, str]]]:

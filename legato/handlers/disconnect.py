@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from legato._types import Receive
 
 __all__ = ["DisconnectWatcher", "Watch"]
 
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 # call_soon() copies the current context unless it is given one; starting watchers needs
 # none of the request's context variables.

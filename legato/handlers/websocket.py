@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from legato._types import Receive, Scope, Send
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.errors import request_exception_observer
 from legato.http.hosts import AllowedHosts, split_domain_port
@@ -30,8 +31,6 @@ from legato.urls.resolver import Resolver, Resolver404
 from legato.urls.reverse import current_resolver
 from legato.websocket import (
     CloseCode,
-    Receive,
-    Send,
     WebSocket,
     WebSocketDisconnect,
     WebSocketState,
@@ -42,7 +41,6 @@ __all__ = ["OriginPolicy", "WebSocketHandler", "parse_origin"]
 request_logger = logging.getLogger("legato.request")
 security_logger = logging.getLogger("legato.security")
 
-Scope = MutableMapping[str, Any]
 Origin = tuple[str, str, str]  # scheme, host, port ("" for the scheme's default)
 
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
