@@ -1,15 +1,18 @@
 """Turn one ASGI HTTP connection into one response.
 
-The path, in order: scope -> Host check -> body read (bounded, spooled) -> HttpRequest ->
-middleware chain (`Handler.get_response`) -> send -> after-response work. The body is
-read completely before the view runs, so a view never awaits the network for its own
-input; limits are enforced while reading, so an oversized body is refused without being
-buffered. Errors raised before the chain (bad Host, oversized or malformed body) go
-through the same `ErrorResponder` as everything else.
+The path, in order: scope -> one pass over the headers (Host check, body framing) -> body
+read (bounded, spooled) -> HttpRequest -> middleware chain (`Handler.get_response`) ->
+send -> after-response work. The body is read completely before the view runs, so a view
+never awaits the network for its own input; limits are enforced while reading, so an
+oversized body is refused without being buffered. Errors raised before the chain (bad
+Host, oversized or malformed body) go through the same `ErrorResponder` as everything
+else.
 
-From the view's start to the last chunk sent, a disconnect `Watch` cancels the work if
-the client leaves. Every request task is tracked in `in_flight`, so shut-down can give
-them a grace period (`drain`) and refuse new ones meanwhile.
+This is the hottest code in Legato, so it is one coroutine for the common case: a
+bodyless GET answered in memory awaits nothing but the view and two `send` calls. From
+the view's start to the last chunk sent, the `DisconnectWatcher` cancels the work if the
+client leaves. Every request task is tracked in `in_flight`, so shut-down can give them
+a grace period (`drain`) and refuse new ones meanwhile.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from legato.urls.reverse import current_resolver
 
 __all__ = ["ASGIHandler", "ClientDisconnected", "Receive", "Scope", "Send"]
 
+_current_task = asyncio.current_task
+
 
 class ClientDisconnected(Exception):
     """The client went away before the request body was complete."""
@@ -42,6 +47,9 @@ class ASGIHandler:
         self, handler: Handler, *, limits: RequestLimits, allowed_hosts: AllowedHosts
     ) -> None:
         self.handler = handler
+        self.get_response = handler.get_response
+        self.errors = handler.errors
+        self.resolver = handler.resolver
         self.limits = limits
         self.allowed_hosts = allowed_hosts
         self.run_sync = handler.thread_pool.run
@@ -53,58 +61,85 @@ class ASGIHandler:
         if self.draining:
             await send_unavailable(send)
             return
-        task = asyncio.current_task()
+        task = _current_task()
         if task is None:
             raise RuntimeError("Legato must be called from inside an asyncio task.")
         request = HttpRequest(scope, limits=self.limits, allowed_hosts=self.allowed_hosts)
-        token = current_resolver.set(self.handler.resolver)
+        token = current_resolver.set(self.resolver)
         self.in_flight.add(task)
         try:
-            await self._serve(request, scope, receive, send, task)
+            try:
+                body = self._check_head(request, scope)
+                if body is not None:
+                    request.body_data = await read_body(receive, *body, self.limits)
+            except (BadRequest, SuspiciousOperation) as exc:
+                response = await self.errors.response_for_exception(request, exc)
+                await self.send_response(response, send, head=request.method == "HEAD")
+            except ClientDisconnected:
+                return  # gone before the body was complete: no view runs
+            else:
+                if not await self._respond(request, task, receive, send):
+                    return
+            if request.after_response_calls:
+                await run_after_response(request, self.handler.thread_pool)
         finally:
             self.in_flight.discard(task)
             current_resolver.reset(token)
             request.close()
 
-    async def _serve(
-        self,
-        request: HttpRequest,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        task: asyncio.Task[Any],
-    ) -> None:
+    async def _respond(
+        self, request: HttpRequest, task: asyncio.Task[Any], receive: Receive, send: Send
+    ) -> bool:
+        """Run the view and send its response; False if the client left meanwhile."""
+        disconnects = self.disconnects
+        disconnects.watch(task, receive)
         try:
-            response = await self._read_request(request, scope, receive)
-        except ClientDisconnected:
-            return  # gone before the body was complete: no view runs
-        watch = None
-        try:
-            if response is None:
-                watch = self.disconnects.watch(receive, task)
-                response = await self.handler.get_response(request)
-            await self.send_response(response, send, head=request.method == "HEAD")
+            response = await self.get_response(request)
+            head = request.method == "HEAD"
+            if head or not isinstance(response, HttpResponse):
+                await self.send_response(response, send, head=head)
+                return True
+            try:  # the common case, inline: an in-memory response, not to a HEAD
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": response.status_code,
+                        "headers": response.asgi_headers(),
+                    }
+                )
+                await send({"type": "http.response.body", "body": response.content})
+            finally:
+                response.close()
         except asyncio.CancelledError:
-            if watch is None or not watch.client_gone:
+            if not disconnects.client_gone(task):
                 raise  # the server is cancelling us (shutdown): let it
             task.uncancel()  # the client left: nobody to answer, nothing to report
-            return
+            return False
         finally:
-            if watch is not None:
-                watch.stop()
-        if request.after_response_calls:
-            await run_after_response(request, self.handler.thread_pool)
+            disconnects.stop(task)
+        return True
 
-    async def _read_request(
-        self, request: HttpRequest, scope: Scope, receive: Receive
-    ) -> HttpResponseBase | None:
-        """Check the Host and read the body; return a response only if that failed."""
-        try:
-            request.get_host()
-            request.body_data = await read_body(scope, receive, self.limits)
-        except (BadRequest, SuspiciousOperation) as exc:
-            return await self.handler.errors.response_for_exception(request, exc)
-        return None
+    def _check_head(
+        self, request: HttpRequest, scope: Scope
+    ) -> tuple[bytes | None, int | None] | None:
+        """Check the Host; return the body's content type and length if it has a body."""
+        host, content_type, content_length, framed = _scan_headers(scope["headers"])
+        if host is not None:
+            text = host.decode("latin-1")
+            if self.allowed_hosts.recently_accepted(text):
+                request._host = text  # the same value passed the full check before
+            else:
+                request.get_host()  # the full check, which remembers the value if allowed
+        else:
+            request.get_host()  # absent or repeated: the full check decides
+        if content_type is None:
+            request._encoding = None  # no Content-Type, no charset: nothing to look up later
+        if not framed and request.method in _BODYLESS_METHODS:
+            # No Content-Length, no Transfer-Encoding: HTTP/1.1 says there is no body. The
+            # empty http.request message is left unread; the disconnect watch skips it.
+            request.body_data = _NO_BODY
+            return None
+        return content_type, _parse_content_length(content_length)
 
     async def drain(self, grace: float) -> None:
         """Refuse new requests, give those in flight `grace` seconds, then cancel them."""
@@ -156,13 +191,13 @@ async def send_unavailable(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-async def read_body(scope: Scope, receive: Receive, limits: RequestLimits) -> RequestBody:
+async def read_body(
+    receive: Receive,
+    content_type: bytes | None,
+    content_length: int | None,
+    limits: RequestLimits,
+) -> RequestBody:
     """Read the whole body through a `BodyReader`, which enforces the limits as it goes."""
-    content_type, content_length, framed = _body_headers(scope)
-    if not framed and scope["method"] in _BODYLESS_METHODS:
-        # No Content-Length, no Transfer-Encoding: HTTP/1.1 says there is no body. The
-        # empty http.request message is left unread; the disconnect watch skips it.
-        return _NO_BODY
     reader = BodyReader(content_type, content_length, limits)
     try:
         while True:
@@ -181,25 +216,32 @@ _BODYLESS_METHODS = frozenset({"GET", "HEAD"})
 _NO_BODY = RequestBody(b"")
 
 
-def _body_headers(scope: Scope) -> tuple[bytes | None, int | None, bool]:
-    """Content-Type, Content-Length, and whether the request frames a body at all."""
-    content_type = None
-    content_length = None
+def _scan_headers(
+    headers: Any,
+) -> tuple[bytes | None, bytes | None, bytes | None, bool]:
+    """Host (None if absent or repeated), Content-Type, Content-Length, and body framing."""
+    host = content_type = content_length = None
+    hosts = 0
     framed = False
-    for name, value in scope["headers"]:
-        if name == b"content-type":
+    for name, value in headers:
+        if name == b"host":
+            host = value
+            hosts += 1
+        elif name == b"content-type":
             content_type = value
         elif name == b"content-length":
-            content_length = _parse_content_length(value)
+            content_length = value
             framed = True
         elif name == b"transfer-encoding":
             framed = True
-    return content_type, content_length, framed
+    return (host if hosts == 1 else None), content_type, content_length, framed
 
 
-def _parse_content_length(value: bytes) -> int:
+def _parse_content_length(value: bytes | None) -> int | None:
     # The server has already framed the body by this header; a value it accepted but that
     # is not a plain number still must not reach the limits as garbage.
+    if value is None:
+        return None
     if not value.isdigit():
         raise BadRequest(f"Invalid Content-Length header: {value[:40]!r}.")
     return int(value)

@@ -79,8 +79,8 @@ class Handler:
         self.view_hooks: list[Callable[..., Any]] = []
         self.exception_hooks: list[Callable[..., Any]] = []
         if run_async is None:
-            innermost: Callable[..., Any] = self.catch_exceptions(self.respond)
-            self.get_response: AsyncGetResponse = self._build_chain(middleware, innermost, True)
+            # `respond` turns its own exceptions into responses: no wrapper around it.
+            self.get_response: AsyncGetResponse = self._build_chain(middleware, self.respond, True)
         else:
             self._sync_views: dict[int, Callable[..., Any]] = {}
             innermost = self.catch_exceptions_sync(self.respond_sync)
@@ -179,23 +179,46 @@ class Handler:
         return inner
 
     async def respond(self, request: HttpRequest) -> HttpResponseBase:
-        """Resolve the URL, run `process_view` hooks, call the view, check its answer."""
-        match = self._resolve(request)
-        if isinstance(match, HttpResponseBase):
-            return match
-        response: HttpResponseBase | None
+        """Resolve the URL, run `process_view` hooks, call the view, check its answer.
+
+        Whatever goes wrong comes out as a response, as `catch_exceptions` does for the
+        layers above; inlined here because this runs for every request.
+        """
+        try:
+            try:
+                match = self.resolver.resolve(request.path_info)
+            except Resolver404:
+                redirect = self._slash_redirect(request)
+                if redirect is None:
+                    raise
+                return redirect
+            request.resolver_match = match
+            if self.view_hooks:
+                response = await self._run_view_hooks(request, match)
+                if response is not None:
+                    return response
+            try:
+                response = await match.callback(request, *match.args, **match.kwargs)
+            except Exception as exc:
+                response = await self._run_exception_hooks(request, exc)
+                if response is None:
+                    raise
+            if not isinstance(response, HttpResponseBase):
+                check_response(response, match)
+            return response
+        except Exception as exc:
+            return await self.errors.response_for_exception(request, exc)
+
+    async def _run_view_hooks(
+        self, request: HttpRequest, match: ResolverMatch
+    ) -> HttpResponseBase | None:
         for hook in self.view_hooks:
-            response = await hook(request, match.func, match.args, match.kwargs)
+            response: HttpResponseBase | None = await hook(
+                request, match.func, match.args, match.kwargs
+            )
             if response is not None:
                 return response
-        try:
-            response = await match.callback(request, *match.args, **match.kwargs)
-        except Exception as exc:
-            response = await self._run_exception_hooks(request, exc)
-            if response is None:
-                raise
-        check_response(response, match)
-        return response
+        return None
 
     async def _run_exception_hooks(
         self, request: HttpRequest, exc: Exception

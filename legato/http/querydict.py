@@ -165,17 +165,21 @@ class QueryDict(MultiValueDict[str]):
         *,
         max_num_fields: int | None = None,
     ) -> None:
-        super().__init__()
-        self.encoding = encoding or "utf-8"
+        # No super().__init__(): the dict starts empty and there is nothing else to set up
+        # (request.GET builds one per request, so the call is worth skipping).
+        self.encoding = encoding = encoding or "utf-8"
         self._mutable = mutable
         if query_string:
-            for key, value in _parse(query_string, self.encoding, max_num_fields):
-                # Straight into storage: parsing fills even an immutable QueryDict.
-                values = cast("list[str] | None", dict.get(self, key))
+            # Collected in a plain dict (whose methods are cheaper to call than dict's on a
+            # subclass), then stored at once: parsing fills even an immutable QueryDict.
+            lists: dict[str, list[str]] = {}
+            for key, value in _parse(query_string, encoding, max_num_fields):
+                values = lists.get(key)
                 if values is None:
-                    _store(self, key, [value])
+                    lists[key] = [value]
                 else:
                     values.append(value)
+            dict.update(self, lists)
 
     @classmethod
     def fromkeys(  # type: ignore[override]
@@ -284,8 +288,11 @@ def _parse(
     query_string: str | bytes, encoding: str, max_num_fields: int | None
 ) -> list[tuple[str, str]]:
     if isinstance(query_string, bytes):
-        if b"%" not in query_string and b"+" not in query_string and query_string.isascii():
-            return _parse_plain(query_string.decode("ascii"), max_num_fields)
+        if query_string.isascii():
+            # Tested on the text: `in` on str is several times faster than on bytes.
+            text = query_string.decode("ascii")
+            if "%" not in text and "+" not in text:
+                return _parse_plain(text, max_num_fields)
         # Well-formed query strings are ASCII; raw bytes from a misbehaving client
         # become U+FFFD rather than an error.
         query_string = query_string.decode(encoding, "replace")

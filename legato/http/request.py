@@ -104,6 +104,8 @@ class HttpRequest:
 
     # Class-level defaults cost nothing per request; assigning one makes it per instance.
     resolver_match: Any = None
+    script_name = ""
+    body_data: RequestBody | None = None
     _host: str | None = None
     _encoding: str | _Unset | None = _Unset.UNSET
     _json: Any = _Unset.UNSET
@@ -123,10 +125,13 @@ class HttpRequest:
             scope = _test_scope()
         self.scope = scope
         self.method: str = scope["method"]
-        self.script_name, self.path, self.path_info = _split_root(
-            scope["path"], scope.get("root_path", "")
-        )
-        self.body_data = body
+        root_path = scope.get("root_path")
+        if root_path:
+            self.script_name, self.path, self.path_info = _split_root(scope["path"], root_path)
+        else:
+            self.path = self.path_info = scope["path"]
+        if body is not None:
+            self.body_data = body
         self.limits = limits
         self.allowed_hosts = allowed_hosts
 

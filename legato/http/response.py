@@ -43,7 +43,7 @@ from functools import partial
 from http.client import responses
 from http.cookies import Morsel, SimpleCookie
 from json import JSONEncoder
-from typing import IO, Any, Protocol, TypedDict, TypeVar, Unpack, cast
+from typing import IO, TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar, Unpack, cast
 from urllib.parse import quote, urlsplit
 
 from legato.exceptions import DisallowedRedirect
@@ -211,6 +211,23 @@ class ResponseHeaders(MutableMapping[str, str]):
 
     def items(self) -> ItemsView[str, str]:
         return _HeaderItems(self)
+
+    @classmethod
+    def _for_body(
+        cls, content_type: tuple[tuple[str, str], tuple[bytes, bytes]], length: int
+    ) -> ResponseHeaders:
+        """The headers of a body the framework framed: a known Content-Type, a length."""
+        headers = cls.__new__(cls)
+        text = str(length)
+        headers._store = {
+            "content-type": content_type[0],
+            "content-length": ("Content-Length", text),
+        }
+        headers._raw = {
+            "content-type": content_type[1],
+            "content-length": (b"content-length", text.encode("ascii")),
+        }
+        return headers
 
     def _put(self, lower: str, name: str, text: str, raw: tuple[bytes, bytes]) -> None:
         """Set a header whose name and value the caller built and knows to be valid."""
@@ -498,9 +515,12 @@ class HttpResponseBase:
         """Every header as (lower-case name, value) latin-1 bytes, then the cookies."""
         headers = list(self.headers._raw.values())
         if self._cookies:
-            for key, morsel in self._cookies.items():
-                headers.append((b"set-cookie", _set_cookie_line(key, morsel).encode("ascii")))
+            self._add_asgi_cookies(headers)
         return headers
+
+    def _add_asgi_cookies(self, headers: list[tuple[bytes, bytes]]) -> None:
+        for key, morsel in self.cookies.items():
+            headers.append((b"set-cookie", _set_cookie_line(key, morsel).encode("ascii")))
 
     def wsgi_headers(self) -> list[tuple[str, str]]:
         """Every header as (name, value) str pairs for start_response, then the cookies."""
@@ -524,8 +544,9 @@ class HttpResponseBase:
     def close(self) -> None:
         """Release what the response holds (files, generators); safe to call twice."""
         self.closed = True
-        closers, self._resource_closers = self._resource_closers, ()
-        _run_closers(closers)
+        if self._resource_closers:
+            closers, self._resource_closers = self._resource_closers, ()
+            _run_closers(closers)
 
     async def aclose(self) -> None:
         self.close()
@@ -557,6 +578,21 @@ def _run_closers(closers: Iterable[Callable[[], object]]) -> None:
             closer()
 
 
+class _FramedHeaders:
+    """`HttpResponse.headers` for a body built on the fast path: made on first use.
+
+    A non-data descriptor: `HttpResponseBase.__init__` assigns `headers` on the instance,
+    which then shadows this, as does the value built here.
+    """
+
+    def __get__(self, instance: HttpResponse | None, owner: type[Any]) -> Any:
+        if instance is None:
+            return self
+        headers = ResponseHeaders._for_body(instance._framed_type, instance._length)
+        instance.__dict__["headers"] = headers
+        return headers
+
+
 class _ResponseOptions(TypedDict, total=False):
     content_type: str | None
     status: int | None
@@ -578,6 +614,12 @@ class HttpResponse(HttpResponseBase):
     streaming = False
     _container: list[bytes]
     _length: int
+    _framed_type: tuple[tuple[str, str], tuple[bytes, bytes]]
+
+    if TYPE_CHECKING:
+        headers: ResponseHeaders
+    else:
+        headers = _FramedHeaders()
 
     def __init__(
         self,
@@ -588,12 +630,37 @@ class HttpResponse(HttpResponseBase):
         charset: str | None = None,
         headers: HeaderSource | None = None,
     ) -> None:
+        if (
+            type(content) is bytes
+            and status is None
+            and reason is None
+            and charset is None
+            and headers is None
+            and self.status_code == 200
+        ):
+            known = _KNOWN_CONTENT_TYPE_ENTRIES.get(content_type)
+            if known is not None:
+                # What most views return (bytes or JSON, a framework content type): nothing
+                # to check, and `headers` is only built if someone reads or changes it.
+                self._framed_type = known
+                self._container = [content]
+                self._length = len(content)
+                return
         super().__init__(content_type, status, reason, charset, headers)
         self._set_content(content)  # sets _container and _length
 
+    def asgi_headers(self) -> list[tuple[bytes, bytes]]:
+        if "headers" in self.__dict__:
+            return super().asgi_headers()
+        headers = [self._framed_type[1], (b"content-length", str(self._length).encode("ascii"))]
+        if self._cookies:
+            self._add_asgi_cookies(headers)
+        return headers
+
     @property
     def content(self) -> bytes:
-        return b"".join(self._container)
+        container = self._container
+        return container[0] if len(container) == 1 else b"".join(container)
 
     @content.setter
     def content(self, value: object) -> None:
@@ -674,8 +741,12 @@ class JsonResponse(HttpResponse):
                 "In order to allow non-dict objects to be serialized set the "
                 "safe parameter to False."
             )
+        body = _json.dumps_for_response(data, encoder, json_dumps_params)
+        if not options:
+            super().__init__(body, "application/json")
+            return
         super().__init__(
-            _json.dumps_for_response(data, encoder, json_dumps_params),
+            body,
             options.get("content_type", "application/json"),
             options.get("status"),
             options.get("reason"),
