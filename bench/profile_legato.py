@@ -35,13 +35,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("scenario", choices=sorted(PATHS))
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--middleware", action="store_true", help="profile the app with the stand-in stack"
+    )
     arguments = parser.parse_args(argv)
     target = PATHS[arguments.scenario]
     count = arguments.requests
     runner = uvloop.new_event_loop()
     try:
         floor_us = runner.run_until_complete(_time_per_request(floor.create_app(), target, count))
-        app = legato_app.create_app()
+        app = (
+            legato_app.create_app_with_middleware()
+            if arguments.middleware
+            else legato_app.create_app()
+        )
         legato_us = runner.run_until_complete(_time_per_request(app, target, count))
         print(f"GET {target}: floor {floor_us:.1f} us/request, Legato {legato_us:.1f} us/request")
         profiler = cProfile.Profile()

@@ -3,7 +3,7 @@
 Run: `.venv/bin/python -m bench.wsgi.run` (writes bench/wsgi/results.md and prints the
 same Markdown). It takes /tmp/legato-bench.lock for the whole run, as `flock` would,
 unless LEGATO_BENCH_LOCK_HELD=1 says the caller holds it; LEGATO_BENCH_SMOKE=1 asks for
-one short round.
+one short round, printed only (bench/wsgi/results.md keeps the last full run).
 
 Method: each subject (framework x view) is served in turn by gunicorn with one sync
 worker and no access log, pinned to one CPU, and loaded by wrk (one thread, 10
@@ -76,11 +76,13 @@ class Measurements:
 
 
 def main() -> None:
-    plan = make_plan(smoke=os.environ.get("LEGATO_BENCH_SMOKE") == "1")
+    smoke = os.environ.get("LEGATO_BENCH_SMOKE") == "1"
+    plan = make_plan(smoke=smoke)
     with bench_lock():
         measured = measure(plan)
     report = render(plan, measured)
-    RESULTS.write_text(report)
+    if not smoke:  # a one-second smoke run must not replace the recorded figures
+        RESULTS.write_text(report)
     sys.stdout.write(report)
 
 

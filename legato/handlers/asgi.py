@@ -58,28 +58,44 @@ class ASGIHandler:
         self.draining = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.draining:
-            await send_unavailable(send)
-            return
         task = _current_task()
-        if task is None:
-            raise RuntimeError("Legato must be called from inside an asyncio task.")
+        if task is None or self.draining:
+            await self._refuse(task, send)
+            return
         request = HttpRequest(scope, limits=self.limits, allowed_hosts=self.allowed_hosts)
         token = current_resolver.set(self.resolver)
         self.in_flight.add(task)
+        disconnects = self.disconnects
         try:
+            if not (
+                self._ready_without_body(request, scope)
+                or await self._read_request(request, receive, send)
+            ):
+                return
+            disconnects.watch(task, receive)
             try:
-                body = self._check_head(request, scope)
-                if body is not None:
-                    request.body_data = await read_body(receive, *body, self.limits)
-            except (BadRequest, SuspiciousOperation) as exc:
-                response = await self.errors.response_for_exception(request, exc)
-                await self.send_response(response, send, head=request.method == "HEAD")
-            except ClientDisconnected:
-                return  # gone before the body was complete: no view runs
-            else:
-                if not await self._respond(request, task, receive, send):
-                    return
+                response = await self.get_response(request)
+                if isinstance(response, HttpResponse) and request.method != "HEAD":
+                    try:  # the common case, inline: an in-memory response, not to a HEAD
+                        await send(
+                            {
+                                "type": "http.response.start",
+                                "status": response.status_code,
+                                "headers": response.asgi_headers(),
+                            }
+                        )
+                        await send({"type": "http.response.body", "body": response.content})
+                    finally:
+                        response.close()
+                else:
+                    await self.send_response(response, send, head=request.method == "HEAD")
+            except asyncio.CancelledError:
+                if not disconnects.client_gone(task):
+                    raise  # the server is cancelling us (shutdown): let it
+                task.uncancel()  # the client left: nobody to answer, nothing to report
+                return
+            finally:
+                disconnects.stop(task)
             if request.after_response_calls:
                 await run_after_response(request, self.handler.thread_pool)
         finally:
@@ -87,59 +103,62 @@ class ASGIHandler:
             current_resolver.reset(token)
             request.close()
 
-    async def _respond(
-        self, request: HttpRequest, task: asyncio.Task[Any], receive: Receive, send: Send
-    ) -> bool:
-        """Run the view and send its response; False if the client left meanwhile."""
-        disconnects = self.disconnects
-        disconnects.watch(task, receive)
-        try:
-            response = await self.get_response(request)
-            head = request.method == "HEAD"
-            if head or not isinstance(response, HttpResponse):
-                await self.send_response(response, send, head=head)
-                return True
-            try:  # the common case, inline: an in-memory response, not to a HEAD
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": response.status_code,
-                        "headers": response.asgi_headers(),
-                    }
-                )
-                await send({"type": "http.response.body", "body": response.content})
-            finally:
-                response.close()
-        except asyncio.CancelledError:
-            if not disconnects.client_gone(task):
-                raise  # the server is cancelling us (shutdown): let it
-            task.uncancel()  # the client left: nobody to answer, nothing to report
+    def _ready_without_body(self, request: HttpRequest, scope: Scope) -> bool:
+        """True when the view can run at once: a Host value allowed before, and no body.
+
+        One pass over the headers. Anything else (a body to read, a Host not seen yet,
+        absent or repeated) is for `_read_request`.
+        """
+        host = None
+        hosts = 0
+        framed = typed = False
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value
+                hosts += 1
+            elif name == b"content-length" or name == b"transfer-encoding":
+                framed = True
+            elif name == b"content-type":
+                typed = True
+        if not typed:
+            request._encoding = None  # no Content-Type, no charset: nothing to look up later
+        # No Content-Length, no Transfer-Encoding: HTTP/1.1 says there is no body. The
+        # empty http.request message is left unread; the disconnect watch skips it.
+        if framed or hosts != 1 or request.method not in _BODYLESS_METHODS:
             return False
-        finally:
-            disconnects.stop(task)
+        text = host.decode("latin-1")  # type: ignore[union-attr]  # hosts == 1
+        if not self.allowed_hosts.recently_accepted(text):
+            return False
+        request._host = text  # the same value passed the full check before
         return True
 
-    def _check_head(
-        self, request: HttpRequest, scope: Scope
-    ) -> tuple[bytes | None, int | None] | None:
-        """Check the Host; return the body's content type and length if it has a body."""
-        host, content_type, content_length, framed = _scan_headers(scope["headers"])
-        if host is not None:
-            text = host.decode("latin-1")
-            if self.allowed_hosts.recently_accepted(text):
-                request._host = text  # the same value passed the full check before
-            else:
-                request.get_host()  # the full check, which remembers the value if allowed
-        else:
-            request.get_host()  # absent or repeated: the full check decides
-        if content_type is None:
-            request._encoding = None  # no Content-Type, no charset: nothing to look up later
-        if not framed and request.method in _BODYLESS_METHODS:
-            # No Content-Length, no Transfer-Encoding: HTTP/1.1 says there is no body. The
-            # empty http.request message is left unread; the disconnect watch skips it.
-            request.body_data = _NO_BODY
-            return None
-        return content_type, _parse_content_length(content_length)
+    async def _read_request(self, request: HttpRequest, receive: Receive, send: Send) -> bool:
+        """Check the Host fully and read the body; False if the request ends here.
+
+        It ends when the Host or the body is refused (the error response is sent here)
+        or when the client leaves before the body is complete (no view runs).
+        """
+        try:
+            request.get_host()  # the full check, which remembers an allowed value
+            content_type, content_length, framed = _body_headers(request.scope)
+            if framed or request.method not in _BODYLESS_METHODS:
+                request.body_data = await read_body(
+                    receive, content_type, content_length, self.limits
+                )
+        except (BadRequest, SuspiciousOperation) as exc:
+            response = await self.errors.response_for_exception(request, exc)
+            await self.send_response(response, send, head=request.method == "HEAD")
+            if request.after_response_calls:  # an error view may have asked for some
+                await run_after_response(request, self.handler.thread_pool)
+            return False
+        except ClientDisconnected:
+            return False
+        return True
+
+    async def _refuse(self, task: asyncio.Task[Any] | None, send: Send) -> None:
+        if task is None:
+            raise RuntimeError("Legato must be called from inside an asyncio task.")
+        await send_unavailable(send)
 
     async def drain(self, grace: float) -> None:
         """Refuse new requests, give those in flight `grace` seconds, then cancel them."""
@@ -213,35 +232,27 @@ async def read_body(
 
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD"})
-_NO_BODY = RequestBody(b"")
 
 
-def _scan_headers(
-    headers: Any,
-) -> tuple[bytes | None, bytes | None, bytes | None, bool]:
-    """Host (None if absent or repeated), Content-Type, Content-Length, and body framing."""
-    host = content_type = content_length = None
-    hosts = 0
+def _body_headers(scope: Scope) -> tuple[bytes | None, int | None, bool]:
+    """Content-Type, Content-Length, and whether the request frames a body at all."""
+    content_type = None
+    content_length = None
     framed = False
-    for name, value in headers:
-        if name == b"host":
-            host = value
-            hosts += 1
-        elif name == b"content-type":
+    for name, value in scope["headers"]:
+        if name == b"content-type":
             content_type = value
         elif name == b"content-length":
-            content_length = value
+            content_length = _parse_content_length(value)
             framed = True
         elif name == b"transfer-encoding":
             framed = True
-    return (host if hosts == 1 else None), content_type, content_length, framed
+    return content_type, content_length, framed
 
 
-def _parse_content_length(value: bytes | None) -> int | None:
+def _parse_content_length(value: bytes) -> int:
     # The server has already framed the body by this header; a value it accepted but that
     # is not a plain number still must not reach the limits as garbage.
-    if value is None:
-        return None
     if not value.isdigit():
         raise BadRequest(f"Invalid Content-Length header: {value[:40]!r}.")
     return int(value)

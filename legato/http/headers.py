@@ -1,7 +1,7 @@
 """Read request headers by name, case-insensitively, as Django's `request.headers` does.
 
-Built once per request (on first use) from the ASGI header list. Names are decoded as
-latin-1 and looked up lower-cased with `_` read as `-`, so `headers["user_agent"]`
+Read from the ASGI header list, whose names are lower-case (the spec requires it). Names
+are decoded as latin-1 and looked up lower-cased with `_` read as `-`, so `headers["user_agent"]`
 finds `User-Agent`. Header names that themselves contain `_` are dropped, as nginx and
 gunicorn do: otherwise `X_Forwarded_For` could pass for `X-Forwarded-For` here and in
 META. Repeated headers are joined with ", " (Cookie with "; ").
@@ -10,44 +10,87 @@ META. Repeated headers are joined with ", " (Cookie with "; ").
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from python_multipart.multipart import parse_options_header
 
-__all__ = ["HttpHeaders", "parse_header_parameters"]
+__all__ = ["HttpHeaders", "find_header", "parse_header_parameters"]
 
 
 class HttpHeaders(Mapping[str, str]):
-    """A read-only, case-insensitive view of the request headers."""
+    """A read-only, case-insensitive view of the request headers.
 
-    __slots__ = ("_store",)
+    Looking up one name scans the raw list (a view typically reads one or two headers,
+    and a scan of a dozen pairs costs less than decoding them all); iterating builds the
+    whole mapping once.
+    """
+
+    __slots__ = ("_all", "_raw")
 
     def __init__(self, raw_headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
-        store: dict[str, str] = {}
-        for raw_name, raw_value in raw_headers:
-            name = raw_name.decode("latin-1").lower()
-            if "_" in name:
-                continue
-            value = raw_value.decode("latin-1")
-            if name in store:
-                value = store[name] + ("; " if name == "cookie" else ", ") + value
-            store[name] = value
-        self._store = store
+        self._raw = raw_headers if isinstance(raw_headers, list | tuple) else list(raw_headers)
+        self._all: dict[str, str] | None = None
 
     def __getitem__(self, key: str) -> str:
-        return self._store[key.lower().replace("_", "-")]
+        value = self._find(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._find(key) if isinstance(key, str) else None
+        return default if value is None else value
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower().replace("_", "-") in self._store
+        return isinstance(key, str) and self._find(key) is not None
 
     def __iter__(self) -> Iterator[str]:
         # Django yields the title-cased form ("Content-Type"); str.title() gives exactly that.
-        return (name.title() for name in self._store)
+        return (name.title() for name in self._mapping())
 
     def __len__(self) -> int:
-        return len(self._store)
+        return len(self._mapping())
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({dict(self.items())!r})"
+
+    def _find(self, key: str) -> str | None:
+        name = key.lower().replace("_", "-")
+        if self._all is not None:
+            return self._all.get(name)
+        try:
+            wire = name.encode("latin-1")
+        except UnicodeEncodeError:
+            return None  # no header can have that name
+        # A name with "_" never matches: lookups turn "_" into "-", and raw names holding
+        # "_" are dropped (see the module docstring).
+        return find_header(self._raw, wire)
+
+    def _mapping(self) -> dict[str, str]:
+        if self._all is None:
+            self._all = _decode_all(self._raw)
+        return self._all
+
+
+def find_header(raw_headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """Return one header (repeats joined) from an ASGI list, whose names are lower-case."""
+    found = [value for raw, value in raw_headers if raw == name]
+    if not found:
+        return None
+    return (b"; " if name == b"cookie" else b", ").join(found).decode("latin-1")
+
+
+def _decode_all(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    store: dict[str, str] = {}
+    for raw_name, raw_value in raw_headers:
+        name = raw_name.decode("latin-1").lower()
+        if "_" in name:
+            continue
+        value = raw_value.decode("latin-1")
+        if name in store:
+            value = store[name] + ("; " if name == "cookie" else ", ") + value
+        store[name] = value
+    return store
 
 
 def parse_header_parameters(value: str) -> tuple[str, dict[str, str]]:

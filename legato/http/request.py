@@ -26,7 +26,7 @@ import orjson
 from legato.exceptions import BadRequest, DisallowedHost, ImproperlyConfigured
 from legato.http.body import DEFAULT_LIMITS, RequestBody, RequestLimits
 from legato.http.cookies import parse_cookie
-from legato.http.headers import HttpHeaders, parse_header_parameters
+from legato.http.headers import HttpHeaders, find_header, parse_header_parameters
 from legato.http.hosts import AllowedHosts, split_domain_port
 from legato.http.multipart import UploadedFile
 from legato.http.querydict import MultiValueDict, QueryDict
@@ -155,7 +155,8 @@ class HttpRequest:
 
     @_cached
     def COOKIES(self) -> dict[str, str]:
-        return parse_cookie(self._header("HTTP_COOKIE", b"cookie") or "")
+        header = self._header("HTTP_COOKIE", b"cookie")
+        return parse_cookie(header) if header else {}
 
     @_cached
     def GET(self) -> QueryDict:
@@ -351,7 +352,7 @@ class HttpRequest:
         headers = cached.get("headers")
         if headers is not None:
             return headers.get(name.decode())  # type: ignore[no-any-return]
-        return _find_header(self.scope.get("headers", ()), name)
+        return find_header(self.scope.get("headers", ()), name)
 
     def _raw_host(self) -> str:
         host = self._header("HTTP_HOST", b"host")
@@ -365,15 +366,6 @@ class HttpRequest:
         if meta is not None and "SERVER_NAME" in meta:
             return str(meta["SERVER_NAME"]), str(meta.get("SERVER_PORT", ""))
         return _scope_server(self.scope)
-
-
-def _find_header(raw_headers: Any, name: bytes) -> str | None:
-    """Return one header as HttpHeaders would, straight from the ASGI list."""
-    # ASGI servers send header names lower-cased (the spec requires it).
-    found: list[bytes] = [value for raw, value in raw_headers if raw == name]
-    if not found:
-        return None
-    return (b"; " if name == b"cookie" else b", ").join(found).decode("latin-1")
 
 
 def _split_root(path: str, root_path: str) -> tuple[str, str, str]:

@@ -106,6 +106,21 @@ def _to_thread(func: Callable[[], _T]) -> Awaitable[_T]:
 # ---------------------------------------------------------------- headers
 
 
+# Header names already found valid -> (lower-case name, its wire bytes). A memo of a pure
+# function, bounded, so that middleware setting the same few headers on every response
+# pays for the token check once per name, not per response.
+_VALID_NAMES: dict[str, tuple[str, bytes]] = {}
+_VALID_NAMES_LIMIT = 1024
+
+
+def _valid_name(name: str) -> tuple[str, bytes]:
+    lower = name.lower()
+    known = (lower, lower.encode("ascii"))
+    if len(_VALID_NAMES) < _VALID_NAMES_LIMIT:
+        _VALID_NAMES[name] = known
+    return known
+
+
 def _header_name(name: object) -> str:
     if isinstance(name, bytes):
         name = name.decode("latin-1")
@@ -128,6 +143,8 @@ def _injection(name: str, value: object) -> BadHeaderError:
 
 def _header_value(name: str, value: object) -> tuple[str, bytes]:
     """Return the text and the latin-1 wire bytes of one header value."""
+    if type(value) is str and value.isprintable() and value.isascii():
+        return value, value.encode("ascii")  # the common case: nothing to check or encode
     if isinstance(value, bytes):
         if _CONTROL_BYTES.search(value):
             raise _injection(name, value)
@@ -176,12 +193,19 @@ class ResponseHeaders(MutableMapping[str, str]):
         return self._store[name.lower()][1]
 
     def __setitem__(self, name: str, value: object) -> None:
-        entry = self._store.get(name.lower()) if isinstance(name, str) else None
-        name = _header_name(name) if entry is None else entry[0]
-        lower = name.lower()
+        known = _VALID_NAMES.get(name)
+        if known is None:
+            name = _header_name(name)
+            known = _valid_name(name)
+        self._set(name, known, value)
+
+    def _set(self, name: str, known: tuple[str, bytes], value: object) -> str:
+        lower, raw_name = known
+        entry = self._store.get(lower)
         text, raw = _header_value(name, value)
-        self._store[lower] = (name, text)
-        self._raw[lower] = (lower.encode("ascii"), raw)
+        self._store[lower] = (name if entry is None else entry[0], text)
+        self._raw[lower] = (raw_name, raw)
+        return text
 
     def __delitem__(self, name: str) -> None:
         lower = name.lower()
@@ -205,9 +229,17 @@ class ResponseHeaders(MutableMapping[str, str]):
         return default if entry is None else entry[1]
 
     def setdefault(self, name: str, default: object = "") -> str:
-        if name not in self:
-            self[name] = default
-        return self[name]
+        known = _VALID_NAMES.get(name)
+        if known is None:
+            if name in self:
+                return self[name]
+            name = _header_name(name)
+            known = _valid_name(name)
+        else:
+            entry = self._store.get(known[0])
+            if entry is not None:
+                return entry[1]
+        return self._set(name, known, default)
 
     def items(self) -> ItemsView[str, str]:
         return _HeaderItems(self)
@@ -438,8 +470,7 @@ class HttpResponseBase:
         return self.headers.get(header, alternate)
 
     def setdefault(self, key: str, value: object) -> None:
-        if key not in self.headers:
-            self.headers[key] = value
+        self.headers.setdefault(key, value)
 
     # Cookies.
 

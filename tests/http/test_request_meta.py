@@ -48,11 +48,13 @@ def test_headers_iterate_title_cased() -> None:
 
 
 def test_repeated_headers_join_with_comma_and_cookies_with_semicolon() -> None:
+    # ASGI header names are lower-case (the spec requires it); lookups are not.
     headers = HttpHeaders(
-        [(b"accept", b"a"), (b"cookie", b"x=1"), (b"Accept", b"b"), (b"cookie", b"y=2")]
+        [(b"accept", b"a"), (b"cookie", b"x=1"), (b"accept", b"b"), (b"cookie", b"y=2")]
     )
-    assert headers["accept"] == "a, b"
+    assert headers["Accept"] == "a, b"
     assert headers["cookie"] == "x=1; y=2"
+    assert dict(headers) == {"Accept": "a, b", "Cookie": "x=1; y=2"}
 
 
 def test_headers_decode_latin1() -> None:
