@@ -1,26 +1,54 @@
 """Bridge sync and async code with asgiref's semantics, plus the app's own thread pool.
 
 `sync_to_async` and `async_to_sync` are asgiref's, so they behave exactly as a Django user
-knows. What Legato adds is `ThreadPool`: the bounded pool in which sync views and sync-only
-middleware run. It goes through asgiref's `SyncToAsync` so that `async_to_sync` called inside
-a sync view finds the app's running loop and schedules the coroutine there, instead of
-starting a private loop in yet another thread (loop-bound connection pools keep working).
+knows. What Legato adds is `ThreadPool`: the bounded pool in which sync views, sync-only
+middleware and hooks, after-response calls and sync iterators run. Every call into it is
+one hop (`ThreadPool._hop`), which keeps what asgiref's `SyncToAsync` gives a Django user:
+
+- the function runs in a copy of the caller's context, and the caller sees what it set in
+  its contextvars afterwards (asgiref's own `_restore_context`, at both ends, so that
+  `asgiref.local.Local` data follows the call into the thread and back, as it does there);
+- `async_to_sync` inside the function runs on the caller's loop: the thread-local it reads,
+  `SyncToAsync.threadlocal`, is set in the pool's threads;
+- an exception comes back with the function's frames in its traceback, and one being
+  handled by the caller is visible to `sys.exc_info()` inside the function;
+- a cancelled caller gets CancelledError at once; the thread cannot be interrupted and runs
+  the function to its end, but coroutines it waits for through `async_to_sync` are
+  cancelled, and a call cancelled before a thread took it never runs.
+
+The hop is the whole price of a sync view, so it is kept short: the caller awaits a plain
+asyncio future (no concurrent.futures, no executor), and the threads hand finished calls
+back through the loop's `_Inbox`, which settles them in batches, woken once per batch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import functools
 import os
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, ParamSpec, TypeVar
+import sys
+import threading
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine
+from queue import Empty, SimpleQueue
+from typing import Any, Generic, ParamSpec, TypeVar
 
-from asgiref.sync import SyncToAsync, async_to_sync, iscoroutinefunction, sync_to_async
+from asgiref.sync import (
+    SyncToAsync,
+    _restore_context,
+    async_to_sync,
+    iscoroutinefunction,
+    markcoroutinefunction,
+    sync_to_async,
+)
 
 from legato.exceptions import SynchronousOnlyOperation
+from legato.handlers._loop_thread import _Wakeup
 
 __all__ = [
+    "PoolCall",
     "ThreadPool",
     "async_to_sync",
     "async_unsafe",
@@ -31,40 +59,299 @@ __all__ = [
 P = ParamSpec("P")
 R = TypeVar("R")
 
+# What a pool thread needs for one call: func, args, kwargs, the context to run it in, the
+# exception the caller was handling, the caller's future and loop, the loop's inbox, and
+# the list in which asgiref's AsyncToSync records the tasks it starts (to cancel them).
+_Job = tuple[
+    Callable[..., Any],
+    tuple[Any, ...],
+    dict[str, Any],
+    contextvars.Context,
+    BaseException | None,
+    "asyncio.Future[Any]",
+    asyncio.AbstractEventLoop,
+    "_Inbox",
+    list["asyncio.Task[Any]"],
+]
+# A finished call: the future to settle, the result, the exception (None if it returned).
+_Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
+
 
 class ThreadPool:
     """A bounded pool for sync views and middleware, created lazily, shut down with the app.
 
     Bounded on purpose: a flood of slow sync views queues up instead of starting threads
     without limit. The size is `App(thread_pool_size=...)`; the default follows Python's own
-    rule for I/O-bound pools.
+    rule for I/O-bound pools. Threads start when a call finds none idle.
     """
 
     def __init__(self, size: int | None = None) -> None:
         self.size = size if size is not None else min(32, (os.cpu_count() or 1) + 4)
-        self._executor: ThreadPoolExecutor | None = None
-
-    @property
-    def executor(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="legato-sync")
-        return self._executor
+        self._workers: _Workers | None = None
+        self._inbox: _Inbox | None = None  # the last loop's, to skip the dictionary
+        # Weak keys, and inboxes hold their loop weakly: a closed loop is not kept alive.
+        self._inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
 
     def wrap(self, func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
         """Return an async callable that runs `func` in this pool, contextvars carried over."""
-        bridge = SyncToAsync(func, thread_sensitive=False, executor=self.executor)
-        functools.update_wrapper(bridge, func)
-        return bridge
+        return PoolCall(self, func)
 
     async def run(self, func: Callable[[], R]) -> R:
         """Run a no-argument sync callable in the pool (used for sync iterators and files)."""
-        return await SyncToAsync(func, thread_sensitive=False, executor=self.executor)()
+        result: R = await self._hop(func, (), {})
+        return result
 
     def shutdown(self) -> None:
-        if self._executor is not None:
-            # Threads stuck in user code cannot be interrupted; do not wait on them.
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        """Stop the threads once their current call returns; queued calls get CancelledError.
+
+        Threads stuck in user code cannot be interrupted, so this does not wait for them.
+        The pool starts new threads if it is used again (an app started again).
+        """
+        with self._lock:
+            workers, self._workers = self._workers, None
+        if workers is not None:
+            workers.stop()
+
+    async def _hop(
+        self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        loop = asyncio.get_running_loop()
+        inbox = self._inbox
+        if inbox is None or inbox.loop() is not loop:
+            inbox = self._inbox_for(loop)
+        future = loop.create_future()
+        context = contextvars.copy_context()
+        tasks: list[asyncio.Task[Any]] = []
+        workers = self._workers or self._start_workers()
+        job = (func, args, kwargs, context, sys.exception(), future, loop, inbox, tasks)
+        workers.submit(job)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if future.cancelled():
+                # The caller was cancelled. The thread runs on, but what it waits for on
+                # the loop is cancelled too, so that it can return soon.
+                for task in tasks:
+                    task.cancel()
+            raise
+        finally:
+            if not future.cancelled():
+                _restore_context(context)
+
+    def _inbox_for(self, loop: asyncio.AbstractEventLoop) -> _Inbox:
+        inbox = self._inboxes.get(loop)
+        if inbox is None:
+            inbox = self._inboxes[loop] = _Inbox(loop)
+        self._inbox = inbox
+        return inbox
+
+    def _start_workers(self) -> _Workers:
+        with self._lock:
+            if self._workers is None:
+                self._workers = _Workers(self.size)
+            return self._workers
+
+
+class PoolCall(Generic[P, R]):
+    """A sync callable made awaitable: each call runs `func` in `pool`'s threads.
+
+    It looks like `func` (name, docstring, attributes) and counts as a coroutine function,
+    so the rest of Legato treats it as the async view or middleware it stands for.
+    """
+
+    __slots__ = ("__dict__", "func", "pool")
+
+    def __init__(self, pool: ThreadPool, func: Callable[P, R]) -> None:
+        if iscoroutinefunction(func):
+            raise TypeError(
+                f"{getattr(func, '__qualname__', func)!r} is async: await it directly "
+                "instead of running it in the thread pool."
+            )
+        self.pool = pool
+        self.func = func
+        functools.update_wrapper(self, func)
+        markcoroutinefunction(self)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, R]:
+        # A plain method returning the hop's coroutine: no second coroutine per call.
+        return self.pool._hop(self.func, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<PoolCall {getattr(self.func, '__qualname__', self.func)!r}>"
+
+
+class _Workers:
+    """The threads of one `ThreadPool` between two shut-downs, and their queue of calls."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.jobs: SimpleQueue[_Job | None] = SimpleQueue()
+        self.stopping = False
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._idle = 0
+
+    def submit(self, job: _Job) -> None:
+        self.jobs.put(job)
+        if self.stopping:  # stopped from another thread just now: no thread will take it
+            self._cancel_queued()
+            return
+        with self._lock:
+            if self._idle:
+                self._idle -= 1  # that idle thread takes this call
+                return
+            if self._threads >= self.size:
+                return  # every thread is busy: the call waits its turn
+            self._threads += 1
+            name = f"legato-sync_{self._threads - 1}"
+        # Daemon: a sync view stuck in user code must not keep the process alive after
+        # the server has drained and shut down.
+        threading.Thread(target=self._work, name=name, daemon=True).start()
+
+    def stop(self) -> None:
+        self.stopping = True
+        self._cancel_queued()
+        self.jobs.put(None)  # each thread puts it back for the next one
+
+    def _work(self) -> None:
+        threadlocal = SyncToAsync.threadlocal
+        threadlocal.main_event_loop_pid = os.getpid()
+        jobs = self.jobs
+        while (job := jobs.get()) is not None:
+            func, args, kwargs, context, handling, future, loop, inbox, tasks = job
+            del job
+            if not future.cancelled():  # a caller cancelled while queued: skip, as asgiref
+                # What asgiref's AsyncToSync looks for: the loop to run coroutines on, and
+                # where to record their tasks.
+                threadlocal.main_event_loop = loop
+                threadlocal.task_context = tasks
+                inbox.post(_run(context, handling, func, args, kwargs, future))
+            # Dropped before waiting, so an idle thread keeps no request alive.
+            del func, args, kwargs, context, handling, future, loop, inbox, tasks
+            if jobs.empty():
+                # Only a thread about to wait counts as idle: one that goes on to a
+                # queued call must not stop `submit` from starting another thread.
+                with self._lock:
+                    self._idle += 1
+        jobs.put(None)
+
+    def _cancel_queued(self) -> None:
+        while True:
+            try:
+                job = self.jobs.get_nowait()
+            except Empty:
+                return
+            if job is None:
+                self.jobs.put(None)  # another stop's sentinel: the threads still need it
+                return
+            future, loop = job[5], job[6]
+            # A closed loop has nobody waiting for this call any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(future.cancel)
+
+
+def _run(
+    context: contextvars.Context,
+    handling: BaseException | None,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    future: asyncio.Future[Any],
+) -> _Outcome:
+    try:
+        return future, context.run(_call, context, handling, func, args, kwargs), None
+    except BaseException as exc:
+        return future, None, exc
+
+
+def _call(
+    context: contextvars.Context,
+    handling: BaseException | None,
+    func: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
+    # Moves asgiref Local data, which is tied to a thread, into this one.
+    _restore_context(context)
+    if handling is None:
+        return func(*args, **kwargs)
+    # The caller is handling an exception (a process_exception hook, an error view):
+    # handle it here too, so that sys.exc_info() and logger.exception() see it. Raising
+    # it adds this frame to its traceback, which the caller still holds: put it back.
+    traceback = handling.__traceback__
+    try:
+        raise handling
+    except BaseException:
+        return func(*args, **kwargs)
+    finally:
+        handling.__traceback__ = traceback
+
+
+class _Inbox:
+    """Where pool threads leave finished calls for one event loop.
+
+    The first call finished since the loop last looked wakes it, by an eventfd write that
+    releases the GIL (uvloop's `call_soon_threadsafe` wakes the loop while holding it);
+    the others join the batch. On a loop without `add_reader` (Windows' proactor), each
+    batch goes through `call_soon_threadsafe`.
+    """
+
+    __slots__ = ("_done", "_lock", "_read", "_wake", "_wakeup", "_woken", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = weakref.ref(loop)
+        self._done: list[_Outcome] = []
+        self._lock = threading.Lock()
+        self._woken = False
+        self._wakeup: _Wakeup | None = _Wakeup(blocking=False)
+        self._wake: Callable[[], object] = self._wakeup.wake
+        self._read: Callable[[], object] = self._wakeup.read
+        try:
+            loop.add_reader(self._wakeup.fileno, self._settle)
+        except NotImplementedError:
+            self._wakeup.close()
+            self._wakeup = None
+            self._wake = self._call_soon
+            self._read = _nothing
+
+    def post(self, outcome: _Outcome) -> None:
+        """Hand a finished call to the loop (from a pool thread)."""
+        with self._lock:
+            self._done.append(outcome)
+            wake, self._woken = not self._woken, True
+        if wake:
+            try:  # noqa: SIM105 - cheaper than contextlib.suppress, on the hot path
+                self._wake()
+            except RuntimeError:
+                pass  # the loop is closed: nobody is waiting any more
+
+    def _call_soon(self) -> None:
+        loop = self.loop()
+        if loop is not None:
+            loop.call_soon_threadsafe(self._settle)
+
+    def _settle(self) -> None:
+        try:  # noqa: SIM105 - cheaper than contextlib.suppress, on the hot path
+            self._read()
+        except BlockingIOError:
+            pass  # read already, by the turn that settled this batch
+        with self._lock:
+            done, self._done = self._done, []
+            self._woken = False
+        for future, result, error in done:
+            if future.done():
+                continue  # cancelled while the thread ran
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
+
+
+def _nothing() -> None:
+    pass
 
 
 def async_unsafe(message: str | Callable[..., Any]) -> Any:

@@ -23,14 +23,12 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from asgiref.sync import SyncToAsync
-
 from legato._names import dotted_name
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.errors import ErrorResponder
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase, HttpResponsePermanentRedirect
-from legato.sync import ThreadPool, async_to_sync, iscoroutinefunction
+from legato.sync import PoolCall, ThreadPool, async_to_sync, iscoroutinefunction
 from legato.urls.resolver import Resolver, Resolver404, ResolverMatch
 
 __all__ = [
@@ -251,10 +249,9 @@ class Handler:
         view = self._sync_views.get(id(match.callback))
         if view is None:
             callback = match.callback
-            if isinstance(callback, SyncToAsync) and not iscoroutinefunction(match.func):
-                view = match.func  # a plain sync view, wrapped only for the pool: call it here
-            else:
-                view = self._to_sync(callback)  # async, or bounded by a deadline: on the loop
+            # A plain sync view, wrapped only for the pool, is called here; an async one, or
+            # one bounded by a deadline, runs on the loop.
+            view = callback.func if isinstance(callback, PoolCall) else self._to_sync(callback)
             self._sync_views[id(callback)] = view
         return view
 

@@ -2,10 +2,11 @@
 
 Requests go straight into the app's ASGI entry point (no test client, whose own loop
 thread would be counted). After one warm-up request builds the app, the counters
-instrument `threading.Thread.start`, asgiref's `SyncToAsync.__call__` (what
-`ThreadPool.wrap` and `ThreadPool.run` return and call) and `ThreadPoolExecutor.submit`
-(any other way into a pool, such as `run_in_executor`). The controls, a sync view and a
-sync middleware, show that the counters do see a hop when there is one.
+instrument `threading.Thread.start`, the two ways into the app's thread pool
+(`PoolCall.__call__`, what `ThreadPool.wrap` returns, and `ThreadPool.run`), asgiref's
+`SyncToAsync.__call__` (`sync_to_async`) and `ThreadPoolExecutor.submit` (any other way
+into a pool, such as `run_in_executor`). The controls, a sync view and a sync middleware,
+show that the counters do see a hop when there is one.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from asgiref.sync import SyncToAsync
 
 from legato import App
 from legato.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from legato.sync import PoolCall, ThreadPool
 from legato.urls import path
 
 REQUESTS = 50
@@ -32,34 +34,47 @@ GetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
 @dataclass
 class Counts:
     threads_started: int = 0
+    pool_hops: int = 0
     sync_to_async_hops: int = 0
-    pool_submissions: int = 0
+    executor_submissions: int = 0
 
 
 @contextmanager
 def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counts]:
     counts = Counts()
     start = threading.Thread.start
-    call = SyncToAsync.__call__
+    pool_call = PoolCall.__call__
+    pool_run = ThreadPool.run
+    sync_to_async_call = SyncToAsync.__call__
     submit = ThreadPoolExecutor.submit
 
     def counted_start(self: threading.Thread) -> None:
         counts.threads_started += 1
         start(self)
 
-    async def counted_call(self: SyncToAsync[Any, Any], *args: Any, **kwargs: Any) -> Any:
+    def counted_pool_call(self: PoolCall[Any, Any], *args: Any, **kwargs: Any) -> Any:
+        counts.pool_hops += 1
+        return pool_call(self, *args, **kwargs)
+
+    async def counted_pool_run(self: ThreadPool, func: Callable[[], Any]) -> Any:
+        counts.pool_hops += 1
+        return await pool_run(self, func)
+
+    async def counted_sync_to_async(self: SyncToAsync[Any, Any], *args: Any, **kwargs: Any) -> Any:
         counts.sync_to_async_hops += 1
-        return await call(self, *args, **kwargs)
+        return await sync_to_async_call(self, *args, **kwargs)
 
     def counted_submit(
         self: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
     ) -> Future[Any]:
-        counts.pool_submissions += 1
+        counts.executor_submissions += 1
         return submit(self, fn, *args, **kwargs)
 
     with monkeypatch.context() as patch:
         patch.setattr(threading.Thread, "start", counted_start)
-        patch.setattr(SyncToAsync, "__call__", counted_call)
+        patch.setattr(PoolCall, "__call__", counted_pool_call)
+        patch.setattr(ThreadPool, "run", counted_pool_run)
+        patch.setattr(SyncToAsync, "__call__", counted_sync_to_async)
         patch.setattr(ThreadPoolExecutor, "submit", counted_submit)
         yield counts
 
@@ -174,7 +189,7 @@ def test_async_view_behind_async_middleware_starts_no_thread_and_makes_no_hop(
 
     counts = count_requests(app, monkeypatch)
 
-    assert counts == Counts(threads_started=0, sync_to_async_hops=0, pool_submissions=0)
+    assert counts == Counts()
 
 
 def test_async_view_without_middleware_starts_no_thread_and_makes_no_hop(
@@ -182,7 +197,7 @@ def test_async_view_without_middleware_starts_no_thread_and_makes_no_hop(
 ) -> None:
     counts = count_requests(App([path("items/<int:pk>/", item)]), monkeypatch)
 
-    assert counts == Counts(threads_started=0, sync_to_async_hops=0, pool_submissions=0)
+    assert counts == Counts()
 
 
 def test_sync_view_makes_one_hop_per_request_in_a_bounded_pool(
@@ -192,8 +207,8 @@ def test_sync_view_makes_one_hop_per_request_in_a_bounded_pool(
 
     counts = count_requests(app, monkeypatch)
 
-    assert counts.sync_to_async_hops == REQUESTS
-    assert counts.pool_submissions == REQUESTS
+    assert counts.pool_hops == REQUESTS
+    assert (counts.sync_to_async_hops, counts.executor_submissions) == (0, 0)
     assert counts.threads_started <= app.thread_pool.size
 
 
@@ -202,5 +217,6 @@ def test_sync_middleware_makes_one_hop_per_request(monkeypatch: pytest.MonkeyPat
 
     counts = count_requests(app, monkeypatch)
 
-    assert counts.sync_to_async_hops == REQUESTS
+    assert counts.pool_hops == REQUESTS
+    assert (counts.sync_to_async_hops, counts.executor_submissions) == (0, 0)
     assert counts.threads_started <= app.thread_pool.size
