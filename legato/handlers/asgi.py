@@ -11,8 +11,8 @@ else.
 This is the hottest code in Legato, so it is one coroutine for the common case: a
 bodyless GET answered in memory awaits nothing but the view and two `send` calls. From
 the view's start to the last chunk sent, the `DisconnectWatcher` cancels the work if the
-client leaves. Every request task is tracked in `in_flight`, so shut-down can give them
-a grace period (`drain`) and refuse new ones meanwhile.
+client leaves. The same registry holds every request task, so shut-down can give them a
+grace period (`drain`) and refuse new ones meanwhile.
 """
 
 from __future__ import annotations
@@ -37,7 +37,11 @@ _current_task = asyncio.current_task
 
 
 class ClientDisconnected(Exception):
-    """The client went away before the request body was complete."""
+    """The client went away: `http.disconnect` while reading the body, or a failed send.
+
+    ASGI servers raise an `OSError` from `send()` once the connection is closed (uvicorn
+    drops the message instead); either way nobody is left to answer.
+    """
 
 
 class ASGIHandler:
@@ -53,7 +57,6 @@ class ASGIHandler:
         self.limits = limits
         self.allowed_hosts = allowed_hosts
         self.run_sync = handler.thread_pool.run
-        self.in_flight: set[asyncio.Task[Any]] = set()
         self.disconnects = DisconnectWatcher()
         self.draining = False
 
@@ -64,8 +67,8 @@ class ASGIHandler:
             return
         request = HttpRequest(scope, limits=self.limits, allowed_hosts=self.allowed_hosts)
         token = current_resolver.set(self.resolver)
-        self.in_flight.add(task)
         disconnects = self.disconnects
+        disconnects.enter(task)
         try:
             if not (
                 self._ready_without_body(request, scope)
@@ -85,6 +88,8 @@ class ASGIHandler:
                             }
                         )
                         await send({"type": "http.response.body", "body": response.content})
+                    except OSError:
+                        raise ClientDisconnected from None
                     finally:
                         response.close()
                 else:
@@ -94,12 +99,14 @@ class ASGIHandler:
                     raise  # the server is cancelling us (shutdown): let it
                 task.uncancel()  # the client left: nobody to answer, nothing to report
                 return
+            except ClientDisconnected:
+                return  # noticed by a send before the watcher saw it: the same ending
             finally:
                 disconnects.stop(task)
             if request.after_response_calls:
                 await run_after_response(request, self.handler.thread_pool)
         finally:
-            self.in_flight.discard(task)
+            disconnects.leave(task)
             current_resolver.reset(token)
             request.close()
 
@@ -163,7 +170,7 @@ class ASGIHandler:
     async def drain(self, grace: float) -> None:
         """Refuse new requests, give those in flight `grace` seconds, then cancel them."""
         self.draining = True
-        pending = {task for task in self.in_flight if not task.done()}
+        pending = self.disconnects.tasks()
         if not pending:
             return
         _, late = await asyncio.wait(pending, timeout=grace)
@@ -187,7 +194,10 @@ class ASGIHandler:
                 await send({"type": "http.response.body", "body": response.content})
             elif isinstance(response, StreamingHttpResponse):
                 async for chunk in response.aiter_chunks(self.run_sync):
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    try:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    except OSError:
+                        raise ClientDisconnected from None
                 await send({"type": "http.response.body", "body": b""})
             else:
                 raise TypeError(f"Cannot send a {type(response).__name__}; it has no body.")

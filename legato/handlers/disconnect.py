@@ -1,15 +1,17 @@
-"""Cancel a request's work when its client goes away, at almost no cost when it stays.
+"""Track the requests in flight, and cancel those whose client goes away.
 
 Watching for `http.disconnect` needs a task blocked on `receive()`. Starting one for
 every request would cost more than a hello-world view itself, so watchers start lazily:
-a request registers its task and `receive` in a dict, and one loop callback per turn of
-the event loop starts watchers for the requests of that turn that are still registered
-by then. A request that completes without yielding to the loop (most short requests)
-costs two dict operations and a list append; no object is created for it.
+every request is one entry of `in_flight` (task -> its `receive` while the view runs,
+None otherwise), and a timer on each serving loop, every `WATCH_INTERVAL` seconds,
+starts a watcher for each request whose view is running at that moment. A request that
+finishes between two ticks (most requests) never gets one: it costs a dict entry and
+nothing else, not even a loop callback.
 
 Once started, a watcher cancels the request's task on disconnect and records it in
 `gone`; the ASGI handler recognises that cancellation (`client_gone`) and ends quietly,
 after every `finally` block and `async with` exit in the view or the stream has run.
+The same registry tells shut-down which requests to wait for (`tasks`).
 """
 
 from __future__ import annotations
@@ -20,46 +22,59 @@ from typing import Any
 
 from legato._types import Receive
 
-__all__ = ["DisconnectWatcher"]
+__all__ = ["WATCH_INTERVAL", "DisconnectWatcher"]
 
 RequestTask = asyncio.Task[Any]
 
-# call_soon() copies the current context unless it is given one; starting watchers needs
-# none of the request's context variables.
+# How long a view may run before its client is watched, at most twice this. Work for a
+# client that left within that time runs to its end, which is harmless at this scale.
+WATCH_INTERVAL = 0.05
+
+# Timer callbacks copy the current context unless given one; the tick needs none of a
+# request's context variables.
 _NO_CONTEXT = contextvars.Context()
 
 
 class DisconnectWatcher:
-    """The requests whose view is running, and watchers for those that outlast a turn."""
+    """The requests in flight, and watchers for those whose view outlasts a tick."""
 
-    def __init__(self) -> None:
-        self._receives: dict[RequestTask, Receive] = {}
-        # Keyed by loop: an app is normally served by one loop, but nothing forbids more
-        # (and a loop closed before its callback ran must not stall the others).
-        self._new: dict[asyncio.AbstractEventLoop, list[RequestTask]] = {}
+    def __init__(self, interval: float = WATCH_INTERVAL) -> None:
+        self.interval = interval
+        self.in_flight: dict[RequestTask, Receive | None] = {}
         self._watchers: dict[RequestTask, asyncio.Task[None]] = {}
         self._gone: set[RequestTask] = set()
+        # One timer per loop serving requests: normally one, but nothing forbids more,
+        # and a loop closed with its timer pending must not stall the others.
+        self._ticking: set[asyncio.AbstractEventLoop] = set()
+
+    def enter(self, task: RequestTask) -> None:
+        """`task` serves a request: shut-down waits for it."""
+        self.in_flight[task] = None
 
     def watch(self, task: RequestTask, receive: Receive) -> None:
-        """Start watching `task`'s client on the next loop turn, unless `stop` comes first."""
-        self._receives[task] = receive
+        """The view is starting: from the next tick on, a disconnect cancels `task`."""
+        self.in_flight[task] = receive
         loop = task.get_loop()
-        new = self._new.get(loop)
-        if new is None:
-            self._new[loop] = [task]
-            loop.call_soon(self._start_new, loop, context=_NO_CONTEXT)
-        else:
-            new.append(task)
+        if loop not in self._ticking:
+            self._start_ticking(loop)
 
     def stop(self, task: RequestTask) -> None:
         """The response is complete (or abandoned): a later disconnect means nothing."""
-        del self._receives[task]
+        self.in_flight[task] = None
         if self._watchers:
             watcher = self._watchers.pop(task, None)
             if watcher is not None:
                 watcher.cancel()
         if self._gone:
             self._gone.discard(task)  # a view that swallowed its cancellation
+
+    def leave(self, task: RequestTask) -> None:
+        """`task` is done with its request."""
+        del self.in_flight[task]
+
+    def tasks(self) -> set[RequestTask]:
+        """The request tasks still running."""
+        return {task for task in self.in_flight if not task.done()}
 
     def client_gone(self, task: RequestTask) -> bool:
         """Whether `task` was cancelled because its client disconnected (asked once)."""
@@ -68,19 +83,32 @@ class DisconnectWatcher:
             return True
         return False
 
-    def _start_new(self, loop: asyncio.AbstractEventLoop) -> None:
-        receives = self._receives
-        for task in self._new.pop(loop, ()):
-            receive = receives.get(task)
-            if receive is not None:
-                self._watchers[task] = loop.create_task(self._watch(task, receive))
+    def _start_ticking(self, loop: asyncio.AbstractEventLoop) -> None:
+        # A loop closed while its timer was pending never ticks again: forget it here.
+        self._ticking = {other for other in self._ticking if not other.is_closed()}
+        self._ticking.add(loop)
+        loop.call_later(self.interval, self._tick, loop, context=_NO_CONTEXT)
+
+    def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
+        watchers = self._watchers
+        serving = False
+        for task, receive in list(self.in_flight.items()):
+            if task.get_loop() is not loop:
+                continue
+            serving = True
+            if receive is not None and task not in watchers:
+                watchers[task] = loop.create_task(self._watch(task, receive))
+        if serving:
+            loop.call_later(self.interval, self._tick, loop, context=_NO_CONTEXT)
+        else:
+            self._ticking.discard(loop)  # idle: the next request starts the timer again
 
     async def _watch(self, task: RequestTask, receive: Receive) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass  # body chunks after the body was complete: nothing to do with them
         # Servers also report a disconnect once the response is complete; by then the
         # handler has called stop(), so only a client that really left cancels the work.
-        if task in self._receives:
+        if self.in_flight.get(task) is receive:
             self._watchers.pop(task, None)
             self._gone.add(task)
             task.cancel()

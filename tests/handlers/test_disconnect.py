@@ -2,6 +2,7 @@
 
 Requests go straight into the app's ASGI callable with a `receive` that behaves like
 uvicorn's: the body once, then `http.disconnect` when the test says the client left.
+Watchers start on a timer tick, so a test that needs one waits `WATCHED` first.
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ from typing import Any
 import pytest
 
 from legato import App
-from legato.http import HttpRequest, HttpResponse, JsonResponse
+from legato.handlers.disconnect import WATCH_INTERVAL
+from legato.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from legato.urls import path
+
+# Long enough for a view that is running to have been seen by a tick.
+WATCHED = WATCH_INTERVAL * 2.5
 
 
 class Client:
@@ -123,7 +128,7 @@ async def test_slow_request_watcher_ends_with_the_response() -> None:
     app = make_app([])
     client = Client()
     task = await run_request(app, "/stubborn/", client)
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(WATCHED)
     before = len(asyncio.all_tasks())  # this test, the request, its watcher
     task.cancel()  # not the client: the server (a shut-down), so it must propagate
     await asyncio.gather(task, return_exceptions=True)
@@ -137,7 +142,7 @@ async def test_view_that_swallows_cancellation_leaves_nothing_behind() -> None:
     app = make_app(events)
     client = Client()
     task = await run_request(app, "/stubborn/", client)
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(WATCHED)
     client.left.set()
     await asyncio.wait_for(task, 2)
     assert events == ["swallowed"]
@@ -146,3 +151,61 @@ async def test_view_that_swallows_cancellation_leaves_nothing_behind() -> None:
     await asyncio.sleep(0)
     gc.collect()
     assert reference() is None  # no registry of the handler still holds the request
+
+
+@pytest.mark.anyio
+async def test_client_leaving_before_the_first_tick_is_noticed_on_it() -> None:
+    events: list[str] = []
+    app = make_app(events)
+    client = Client()
+    task = await run_request(app, "/slow/", client)
+    await asyncio.sleep(0)  # the view has started; no tick yet
+    client.left.set()
+    await asyncio.wait_for(task, WATCHED * 4)
+    assert events == ["cancelled"]
+
+
+@pytest.mark.anyio
+async def test_timer_stops_when_no_request_is_in_flight() -> None:
+    app = make_app([])
+    client = Client()
+    await run_request(app, "/slow/", client)
+    await asyncio.sleep(WATCHED)
+    loop = asyncio.get_running_loop()
+    watcher = app.build().disconnects
+    assert loop in watcher._ticking
+    client.left.set()
+    await asyncio.sleep(WATCHED)
+    assert watcher.in_flight == {}
+    assert loop not in watcher._ticking  # an idle app schedules nothing
+
+
+@pytest.mark.anyio
+async def test_send_failing_mid_stream_closes_the_stream_and_ends_quietly() -> None:
+    closed: list[int] = []
+
+    async def numbers() -> Any:
+        sent = 0
+        try:
+            while True:
+                yield f"{sent};"
+                sent += 1
+        finally:
+            closed.append(sent)
+
+    async def stream(request: HttpRequest) -> StreamingHttpResponse:
+        return StreamingHttpResponse(numbers())
+
+    app = App([path("stream/", stream)], allowed_hosts=["testserver"])
+    client = Client()
+    messages = 0
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        nonlocal messages
+        messages += 1
+        if messages > 3:  # the connection closed after the start and two chunks
+            raise OSError("connection closed")  # what the ASGI spec asks of servers
+
+    await asyncio.wait_for(app(scope("/stream/"), client.receive, send), 2)
+    assert len(closed) == 1
+    assert closed[0] >= 2
