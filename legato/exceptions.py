@@ -12,6 +12,7 @@ __all__ = [
     "DisallowedHost",
     "DisallowedRedirect",
     "ImproperlyConfigured",
+    "MiddlewareNotUsed",
     "PermissionDenied",
     "RequestDataTooBig",
     "RequestTimeout",
@@ -24,6 +25,10 @@ __all__ = [
 
 class ImproperlyConfigured(Exception):
     """The app, a route, a view or a middleware is set up wrongly."""
+
+
+class MiddlewareNotUsed(Exception):
+    """Raised by a middleware factory to leave that middleware out of the chain."""
 
 
 class PermissionDenied(Exception):

@@ -8,7 +8,9 @@ is wrapped once for the thread pool. Nothing is adapted per request.
 
 Every layer is wrapped so that an exception becomes a response before it reaches the
 layer above (as in Django), and the innermost layer resolves the URL, runs the
-`process_view` hooks, calls the view and checks what it returned.
+`process_view` hooks, calls the view and checks what it returned. Neighbouring hook-style
+middleware (`legato.middleware.Middleware`) become a single layer that guards itself
+(`hook_layer.py`): their hooks cost a call each, not a layer each.
 
 A sync server (WSGI) gets the same chain built in sync mode (`run_async` given): the
 outermost layer is sync, sync middleware, hooks and views run in the server's thread
@@ -20,14 +22,17 @@ Python cannot write one function that both awaits and does not.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from legato._names import dotted_name
-from legato.exceptions import ImproperlyConfigured
+from legato.exceptions import ImproperlyConfigured, MiddlewareNotUsed
 from legato.handlers.errors import ErrorResponder
+from legato.handlers.hook_layer import AdaptedHook, HookLayer, SyncHookLayer
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase, HttpResponsePermanentRedirect
+from legato.middleware.base import Middleware
 from legato.sync import PoolCall, ThreadPool, async_to_sync, iscoroutinefunction
 from legato.urls.resolver import Resolver, Resolver404, ResolverMatch
 
@@ -45,9 +50,7 @@ SyncGetResponse = Callable[[HttpRequest], HttpResponseBase]
 # Runs an awaitable to completion from a thread without a running loop; returns its result.
 RunAsync = Callable[[Any], Any]
 
-
-class MiddlewareNotUsed(Exception):
-    """Raise from a middleware factory to leave that middleware out of the chain."""
+_NAME_ATTRIBUTES = ("__module__", "__name__", "__qualname__")
 
 
 class Handler:
@@ -73,9 +76,9 @@ class Handler:
         self.thread_pool = thread_pool
         self.append_slash = append_slash
         self.run_async = run_async
-        # Async callables in async mode, sync ones in sync mode.
-        self.view_hooks: list[Callable[..., Any]] = []
-        self.exception_hooks: list[Callable[..., Any]] = []
+        # Each with whether its result must be awaited (never, in sync mode).
+        self.view_hooks: list[AdaptedHook] = []
+        self.exception_hooks: list[AdaptedHook] = []
         if run_async is None:
             # `respond` turns its own exceptions into responses: no wrapper around it.
             self.get_response: AsyncGetResponse = self._build_chain(middleware, self.respond, True)
@@ -92,7 +95,11 @@ class Handler:
         handler: Callable[..., Any],
         handler_is_async: bool,
     ) -> Any:
+        hook_group: list[Middleware] = []  # neighbouring hook-style middleware, innermost first
         for factory in reversed(factories):
+            if hook_group and not _is_hook_factory(factory):
+                handler, handler_is_async = self._hook_layer(hook_group, handler, handler_is_async)
+                hook_group = []
             wants_async = _middleware_mode(factory, handler_is_async)
             adapted = self._adapt(handler, handler_is_async, wants_async)
             try:
@@ -105,13 +112,31 @@ class Handler:
                     "callable that handles a request."
                 )
             self._collect_hooks(instance)
+            if _is_hook_middleware(instance):
+                hook_group.append(instance)
+                continue
             # Adjacent sync middleware stay in one thread; only mode changes cost a hop.
             handler_is_async = _is_async_callable(instance)
             if handler_is_async:
                 handler = self.catch_exceptions(instance)
             else:
                 handler = self.catch_exceptions_sync(instance)
+        if hook_group:
+            handler, handler_is_async = self._hook_layer(hook_group, handler, handler_is_async)
         return self._adapt(handler, handler_is_async, self.run_async is None)
+
+    def _hook_layer(
+        self, group: list[Middleware], handler: Callable[..., Any], handler_is_async: bool
+    ) -> tuple[Callable[..., Any], bool]:
+        """One layer for `group` (innermost first) around `handler`, in the chain's mode."""
+        members = group[::-1]
+        if self.run_async is None:
+            inner = self._adapt(handler, handler_is_async, True)
+            respond_to = self.errors.response_for_exception
+            return HookLayer(members, inner, respond_to, self.adapt_hook), True
+        inner = self._adapt(handler, handler_is_async, False)
+        respond_to_sync = self._to_sync(self.errors.response_for_exception)
+        return SyncHookLayer(members, inner, respond_to_sync, self.adapt_hook), False
 
     def _adapt(
         self, handler: Callable[..., Any], is_async: bool, want_async: bool
@@ -131,22 +156,31 @@ class Handler:
         def call(*args: Any, **kwargs: Any) -> Any:
             return run_async(func(*args, **kwargs))
 
-        return call
+        # Named as `func` in error messages; its __dict__ is not copied, since a marker
+        # there could make this sync function pass for a coroutine function.
+        return functools.update_wrapper(call, func, _NAME_ATTRIBUTES, ())
 
     def _collect_hooks(self, instance: Any) -> None:
         process_view = getattr(instance, "process_view", None)
         if process_view is not None:
-            self.view_hooks.insert(0, self._in_mode(process_view))
+            self.view_hooks.insert(0, self.adapt_hook(instance, process_view))
         process_exception = getattr(instance, "process_exception", None)
         if process_exception is not None:
-            self.exception_hooks.append(self._in_mode(process_exception))
+            self.exception_hooks.append(self.adapt_hook(instance, process_exception))
 
-    def _in_mode(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """Adapt a hook, once, to the chain's mode."""
-        is_async = _is_async_callable(func)
+    def adapt_hook(self, middleware: object, hook: Callable[..., Any]) -> AdaptedHook:
+        """Adapt a middleware's hook, once, to the chain's mode.
+
+        Under ASGI a sync hook runs in the pool, unless its middleware is `nonblocking`.
+        """
+        is_async = _is_async_callable(hook)
         if self.run_async is None:
-            return func if is_async else self.thread_pool.wrap(func)
-        return self._to_sync(func) if is_async else func
+            if is_async:
+                return hook, True
+            if getattr(middleware, "nonblocking", False):
+                return hook, False
+            return self.thread_pool.wrap(hook), True
+        return (self._to_sync(hook) if is_async else hook), False
 
     def catch_exceptions(self, get_response: AsyncGetResponse) -> AsyncGetResponse:
         """Wrap one layer so that whatever it raises comes out as a response."""
@@ -210,21 +244,23 @@ class Handler:
     async def _run_view_hooks(
         self, request: HttpRequest, match: ResolverMatch
     ) -> HttpResponseBase | None:
-        for hook in self.view_hooks:
-            response: HttpResponseBase | None = await hook(
-                request, match.func, match.args, match.kwargs
-            )
+        for hook, is_async in self.view_hooks:
+            response = hook(request, match.func, match.args, match.kwargs)
+            if is_async:
+                response = await response
             if response is not None:
-                return response
+                return response  # type: ignore[no-any-return]
         return None
 
     async def _run_exception_hooks(
         self, request: HttpRequest, exc: Exception
     ) -> HttpResponseBase | None:
-        for hook in self.exception_hooks:
-            response: HttpResponseBase | None = await hook(request, exc)
+        for hook, is_async in self.exception_hooks:
+            response = hook(request, exc)
+            if is_async:
+                response = await response
             if response is not None:
-                return response
+                return response  # type: ignore[no-any-return]
         return None
 
     def respond_sync(self, request: HttpRequest) -> HttpResponseBase:
@@ -300,12 +336,27 @@ def check_response(response: object, match: ResolverMatch) -> None:
     )
 
 
-def _first_response(hooks: list[Callable[..., Any]], *args: Any) -> HttpResponseBase | None:
-    for hook in hooks:
+def _first_response(hooks: list[AdaptedHook], *args: Any) -> HttpResponseBase | None:
+    for hook, _ in hooks:  # sync mode: every hook is called directly
         response: HttpResponseBase | None = hook(*args)
         if response is not None:
             return response
     return None
+
+
+def _is_hook_factory(factory: object) -> bool:
+    """Whether `factory` builds a hook-style Middleware (a subclass, or its configure())."""
+    cls = getattr(factory, "middleware_class", factory)
+    return isinstance(cls, type) and issubclass(cls, Middleware) and not _defines_call(cls)
+
+
+def _is_hook_middleware(instance: object) -> bool:
+    # A subclass that writes its own __call__ is an ordinary layer: its __call__ decides.
+    return isinstance(instance, Middleware) and not _defines_call(type(instance))
+
+
+def _defines_call(cls: type) -> bool:
+    return any("__call__" in vars(klass) for klass in cls.__mro__ if klass is not object)
 
 
 def _middleware_mode(factory: Callable[..., Any], handler_is_async: bool) -> bool:

@@ -51,6 +51,7 @@ from legato.http import _json
 
 __all__ = [
     "BadHeaderError",
+    "DefaultHeaders",
     "FileResponse",
     "Http404",
     "HttpResponse",
@@ -266,6 +267,39 @@ class ResponseHeaders(MutableMapping[str, str]):
         entry = self._store.get(lower)
         self._store[lower] = (name if entry is None else entry[0], text)
         self._raw[lower] = raw
+
+
+class DefaultHeaders:
+    """Headers to give every response that lacks them, checked and encoded once.
+
+    For middleware: `DefaultHeaders({"X-Frame-Options": "DENY"}).apply(response)` does
+    what `response.headers.setdefault(...)` would for each header, without validating
+    and encoding the same names and values on every response.
+    """
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, headers: HeaderSource) -> None:
+        checked = ResponseHeaders(headers)  # the same checks as any header assignment
+        self._entries = tuple(
+            (lower, entry, checked._raw[lower]) for lower, entry in checked._store.items()
+        )
+
+    def apply(self, response: HttpResponseBase) -> None:
+        """Set each header that `response` does not have yet."""
+        headers = response.headers
+        store = headers._store
+        raw = headers._raw
+        for lower, entry, pair in self._entries:
+            if lower not in store:
+                store[lower] = entry
+                raw[lower] = pair
+
+    def __bool__(self) -> bool:
+        return bool(self._entries)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(entry for _, entry, _ in self._entries)!r})"
 
 
 def _known_content_types() -> dict[str, tuple[tuple[bytes, bytes], str]]:

@@ -1,4 +1,4 @@
-"""Restrict or bound a view: allowed methods and deadlines.
+"""Restrict, bound or mark a view: allowed methods, deadlines, CSRF and framing rules.
 
 Each decorator keeps an `async def` view async (so the handler still awaits it without
 a thread) and a sync view sync (so it still runs in the thread pool).
@@ -12,11 +12,21 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from legato.http.request import HttpRequest
-from legato.http.response import HttpResponseNotAllowed
+from legato.http.response import HttpResponseBase, HttpResponseNotAllowed
 from legato.sync import iscoroutinefunction, sync_to_async
 from legato.views.adapt import with_deadline
 
-__all__ = ["require_GET", "require_POST", "require_http_methods", "require_safe", "timeout"]
+__all__ = [
+    "csrf_exempt",
+    "require_GET",
+    "require_POST",
+    "require_http_methods",
+    "require_safe",
+    "timeout",
+    "xframe_options_deny",
+    "xframe_options_exempt",
+    "xframe_options_sameorigin",
+]
 
 logger = logging.getLogger("legato.request")
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])
@@ -84,3 +94,71 @@ def _sync_deadline(view: Callable[..., Any], seconds: float) -> Any:
     # The thread hop has to happen inside the deadline, so this sync view runs in
     # asgiref's executor rather than the app's pool.
     return with_deadline(sync_to_async(view, thread_sensitive=False), seconds)
+
+
+def csrf_exempt(view: ViewT) -> ViewT:
+    """Let cross-site requests with unsafe methods reach this view (CsrfViewMiddleware)."""
+    return _marked(view, "csrf_exempt")
+
+
+def xframe_options_exempt(view: ViewT) -> ViewT:
+    """Let other sites frame this view's responses (XFrameOptionsMiddleware adds nothing)."""
+
+    def exempt(response: HttpResponseBase) -> None:
+        response.xframe_options_exempt = True  # type: ignore[attr-defined]
+
+    return _after(view, exempt)
+
+
+def xframe_options_deny(view: ViewT) -> ViewT:
+    """Send `X-Frame-Options: DENY` with this view's responses, whatever the middleware says."""
+    return _after(view, lambda response: response.headers.setdefault("X-Frame-Options", "DENY"))
+
+
+def xframe_options_sameorigin(view: ViewT) -> ViewT:
+    """Send `X-Frame-Options: SAMEORIGIN` with this view's responses."""
+
+    def sameorigin(response: HttpResponseBase) -> None:
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+
+    return _after(view, sameorigin)
+
+
+def _marked(view: ViewT, flag: str) -> ViewT:
+    # A wrapper, not an attribute set on `view`: the same function may be routed twice.
+    if iscoroutinefunction(view):
+
+        @functools.wraps(view)
+        async def async_marked(*args: Any, **kwargs: Any) -> Any:
+            return await view(*args, **kwargs)
+
+        marked: Any = async_marked
+    else:
+
+        @functools.wraps(view)
+        def marked(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, **kwargs)
+
+    setattr(marked, flag, True)
+    return marked  # type: ignore[no-any-return]
+
+
+def _after(view: ViewT, change: Callable[[HttpResponseBase], object]) -> ViewT:
+    """Wrap `view` so that `change(response)` runs on what it returns."""
+    if iscoroutinefunction(view):
+
+        @functools.wraps(view)
+        async def async_inner(*args: Any, **kwargs: Any) -> Any:
+            response = await view(*args, **kwargs)
+            change(response)
+            return response
+
+        return async_inner  # type: ignore[return-value]
+
+    @functools.wraps(view)
+    def inner(*args: Any, **kwargs: Any) -> Any:
+        response = view(*args, **kwargs)
+        change(response)
+        return response
+
+    return inner  # type: ignore[return-value]

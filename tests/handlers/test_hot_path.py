@@ -24,6 +24,7 @@ from asgiref.sync import SyncToAsync
 
 from legato import App
 from legato.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from legato.middleware import DEFAULT_MIDDLEWARE, Middleware
 from legato.sync import PoolCall, ThreadPool
 from legato.urls import path
 
@@ -220,3 +221,31 @@ def test_sync_middleware_makes_one_hop_per_request(monkeypatch: pytest.MonkeyPat
     assert counts.pool_hops == REQUESTS
     assert (counts.sync_to_async_hops, counts.executor_submissions) == (0, 0)
     assert counts.threads_started <= app.thread_pool.size
+
+
+def test_async_view_behind_the_default_stack_starts_no_thread_and_makes_no_hop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = App([path("items/<int:pk>/", item)], middleware=list(DEFAULT_MIDDLEWARE))
+
+    counts = count_requests(app, monkeypatch)
+
+    assert counts == Counts()
+
+
+class BlockingHooks(Middleware):
+    """Sync hooks not marked nonblocking: each runs in the pool."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> Any:
+        return response
+
+
+def test_sync_hook_not_marked_nonblocking_makes_one_hop_per_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = App([path("items/<int:pk>/", item)], middleware=[BlockingHooks])
+
+    counts = count_requests(app, monkeypatch)
+
+    assert counts.pool_hops == REQUESTS
+    assert (counts.sync_to_async_hops, counts.executor_submissions) == (0, 0)

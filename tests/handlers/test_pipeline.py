@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from legato import App
-from legato.exceptions import ImproperlyConfigured
-from legato.handlers.base import MiddlewareNotUsed
+from legato.exceptions import ImproperlyConfigured, MiddlewareNotUsed
 from legato.http import HttpRequest, HttpResponse, JsonResponse
 from legato.sync import async_to_sync
 from legato.test import Client

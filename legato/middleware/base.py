@@ -1,0 +1,84 @@
+"""Write middleware as hooks, as with Django's `MiddlewareMixin`, at the cost of a call.
+
+A `Middleware` subclass defines any of `process_request`, `process_view`,
+`process_exception` and `process_response`, each `def` or `async def`. Legato does not
+make each one a layer of the chain: neighbouring `Middleware` entries run together as one
+layer (`handlers/hook_layer.py`), so a middleware that only adds a header costs a function
+call per request, not a coroutine and an exception guard.
+
+`def` hooks run in the app's thread pool, as any sync code in Legato does, because they
+may block. A class whose sync hooks only compute (no I/O, no locks held for long) says so
+with `nonblocking = True`; they then run on the event loop, with no thread hop. Legato's
+built-in middleware are written that way.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from legato._names import dotted_name
+
+__all__ = ["Middleware"]
+
+M = TypeVar("M", bound="Middleware")
+
+
+class Middleware:
+    """Base class of hook-style middleware; subclass it and define the hooks you need.
+
+    Hooks, in the order a request meets them:
+
+    - `process_request(request)`: before the URL is resolved; a response returned here
+      is the answer (the view is not called).
+    - `process_view(request, view_func, view_args, view_kwargs)`: after resolving, before
+      the view; a response returned here is the answer.
+    - `process_exception(request, exception)`: the view raised; a response returned here
+      replaces the error page.
+    - `process_response(request, response)`: every response on its way out, including
+      one a hook returned; return the response to send (usually the same object).
+
+    Options are keyword arguments of `__init__`; `configure(...)` makes a factory that
+    passes them (`App(middleware=[SecurityMiddleware.configure(hsts_seconds=3600)])`).
+    A hook that `__init__` sets to None is not called at all, so an option that turns a
+    hook off can take its cost away too.
+    """
+
+    # The chain gives a Middleware whatever mode it is in; the flags say it can take both.
+    sync_capable: ClassVar[bool] = True
+    async_capable: ClassVar[bool] = True
+    nonblocking: ClassVar[bool] = False
+
+    def __init__(self, get_response: Callable[..., Any]) -> None:
+        # Kept for Django compatibility; Legato calls the hooks, never this.
+        self.get_response = get_response
+
+    @classmethod
+    def configure(cls: type[M], **options: Any) -> Callable[[Callable[..., Any]], M]:
+        """Return a middleware factory that builds this class with `options`.
+
+        The option names are checked now, so a misspelt one fails where it is written.
+        """
+        try:
+            inspect.signature(cls).bind(_unused_get_response, **options)
+        except TypeError as exc:
+            raise TypeError(f"{dotted_name(cls)}.configure(): {exc}") from None
+
+        def factory(get_response: Callable[..., Any]) -> M:
+            return cls(get_response, **options)
+
+        factory.__name__ = cls.__name__
+        factory.__qualname__ = f"{cls.__qualname__}.configure"
+        factory.__module__ = cls.__module__
+        factory.sync_capable = True  # type: ignore[attr-defined]
+        factory.async_capable = True  # type: ignore[attr-defined]
+        factory.middleware_class = cls  # type: ignore[attr-defined]
+        return factory
+
+    def __repr__(self) -> str:
+        return f"<{dotted_name(type(self))}>"
+
+
+def _unused_get_response(request: Any) -> Any:
+    raise RuntimeError("Legato calls a Middleware's hooks, not its get_response.")
