@@ -173,9 +173,11 @@ MIDDLEWARE = Scenario(
     6,
     "middleware",
     "Default middleware stack on and off",
-    f"`GET {HELLO_PATH}` with no middleware and with a default stack: Django's "
-    "`startproject` MIDDLEWARE, and for Legato the seven async stand-ins in "
-    "`bench/apps/legato_middleware.py` (Legato ships no built-in middleware yet).",
+    f"`GET {HELLO_PATH}` with no middleware and with each framework's default stack: "
+    "Django's `startproject` MIDDLEWARE (seven entries: security, sessions, common, CSRF, "
+    "authentication, messages, clickjacking) and Legato's `DEFAULT_MIDDLEWARE` (three: "
+    "security headers, CSRF, clickjacking; Legato has no sessions, authentication or "
+    "messages yet).",
     (
         Row(FLOOR.key, FLOOR.label, FLOOR, HELLO_PATH),
         Row(STARLETTE.key, STARLETTE.label, STARLETTE, HELLO_PATH),

@@ -1,7 +1,7 @@
 """Serve the benchmark endpoints with Legato, written the way its docs show.
 
-`create_app` is the plain app; `create_app_with_middleware` adds `DEFAULT_MIDDLEWARE`
-(bench/apps/legato_middleware.py explains why that stack stands in for a default one).
+`create_app` is the plain app; `create_app_with_middleware` adds Legato's default stack,
+`legato.middleware.DEFAULT_MIDDLEWARE`.
 Both read BENCH_ROUTES and BENCH_SLEEP once, through `settings.read_settings`.
 """
 
@@ -11,10 +11,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bench.apps.legato_middleware import DEFAULT_MIDDLEWARE
 from bench.apps.settings import HELLO, AppSettings, read_settings
 from legato import App
 from legato.http import HttpRequest, HttpResponse, JsonResponse
+from legato.middleware import DEFAULT_MIDDLEWARE
 from legato.urls import path
 
 __all__ = ["create_app", "create_app_with_middleware"]
@@ -63,4 +63,4 @@ def create_app() -> App:
 
 
 def create_app_with_middleware() -> App:
-    return App(urlpatterns(read_settings()), middleware=DEFAULT_MIDDLEWARE)
+    return App(urlpatterns(read_settings()), middleware=list(DEFAULT_MIDDLEWARE))

@@ -3,6 +3,7 @@
 from examples.aggregator.lifespan import aggregator_lifespan
 from legato import App
 from legato.http import HttpResponse
+from legato.middleware import DEFAULT_MIDDLEWARE
 from legato.urls import include, path, reverse
 
 EXAMPLES = [
@@ -47,9 +48,11 @@ urlpatterns = [
 
 # The aggregator's shared HTTP client lives in the lifespan; its upstreams are simulated
 # under /aggregator/upstream/ and called over HTTP on the port the browser used. The chat
-# keeps its history in the app's SQLite file (LEGATO_DATABASE_URL overrides it).
+# keeps its history in the app's SQLite file (LEGATO_DATABASE_URL overrides it). The
+# default middleware stack adds the security headers and refuses cross-site POSTs.
 app = App(
     urlpatterns=urlpatterns,
+    middleware=DEFAULT_MIDDLEWARE,
     lifespan=aggregator_lifespan(),
     database="sqlite+aiosqlite:///showcase.sqlite3",
 )

@@ -31,6 +31,26 @@ def test_seed_views_answer(base_url: str) -> None:
         assert client.get("/missing/").status_code == 404
 
 
+def test_the_default_middleware_stack_guards_the_demo(base_url: str) -> None:
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        page = client.get("/")
+        same_site = client.post(
+            "/seeds/greeting/",
+            json={"name": "Ada"},
+            headers={"Sec-Fetch-Site": "same-origin", "Origin": base_url},
+        )
+        cross_site = client.post(
+            "/seeds/greeting/",
+            json={"name": "Eve"},
+            headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+        )
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert same_site.json() == {"greeting": "Hello, Ada!", "method": "POST"}
+    assert cross_site.status_code == 403
+    assert "CSRF check failed" in cross_site.text
+
+
 async def timed_burst(base_url: str, route: str, count: int) -> tuple[float, list[int]]:
     limits = httpx.Limits(max_connections=count)
     async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
