@@ -88,6 +88,8 @@ class Handler:
             self.get_response_sync: SyncGetResponse = self._build_chain(
                 middleware, innermost, False
             )
+        # Hooks that all run on the loop without awaiting need no coroutine to call them.
+        self.view_hooks_await = any(is_async for _, is_async in self.view_hooks)
 
     def _build_chain(
         self,
@@ -226,7 +228,12 @@ class Handler:
                 return redirect
             request.resolver_match = match
             if self.view_hooks:
-                response = await self._run_view_hooks(request, match)
+                if self.view_hooks_await:
+                    response = await self._run_view_hooks(request, match)
+                else:
+                    response = _first_response(
+                        self.view_hooks, request, match.func, match.args, match.kwargs
+                    )
                 if response is not None:
                     return response
             try:
@@ -337,7 +344,7 @@ def check_response(response: object, match: ResolverMatch) -> None:
 
 
 def _first_response(hooks: list[AdaptedHook], *args: Any) -> HttpResponseBase | None:
-    for hook, _ in hooks:  # sync mode: every hook is called directly
+    for hook, _ in hooks:  # hooks that need no await: called directly
         response: HttpResponseBase | None = hook(*args)
         if response is not None:
             return response

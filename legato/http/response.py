@@ -277,17 +277,31 @@ class DefaultHeaders:
     and encoding the same names and values on every response.
     """
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_entries", "_framing", "names", "wire_pairs")
 
     def __init__(self, headers: HeaderSource) -> None:
         checked = ResponseHeaders(headers)  # the same checks as any header assignment
         self._entries = tuple(
             (lower, entry, checked._raw[lower]) for lower, entry in checked._store.items()
         )
+        self.wire_pairs = tuple(pair for _, _, pair in self._entries)
+        self.names = frozenset(checked._store)
+        self._framing = bool({"content-type", "content-length"} & self.names)
 
     def apply(self, response: HttpResponseBase) -> None:
         """Set each header that `response` does not have yet."""
-        headers = response.headers
+        # A body the framework framed, whose header map was never built, has only
+        # Content-Type and Content-Length: these are missing. Noted, not built.
+        if (
+            "headers" not in response.__dict__
+            and not self._framing
+            and isinstance(response, HttpResponse)
+            and response._note_defaults(self)
+        ):
+            return
+        self.apply_to(response.headers)
+
+    def apply_to(self, headers: ResponseHeaders) -> None:
         store = headers._store
         raw = headers._raw
         for lower, entry, pair in self._entries:
@@ -654,6 +668,9 @@ class _FramedHeaders:
         if instance is None:
             return self
         headers = ResponseHeaders._for_body(instance._framed_type, instance._length)
+        for defaults in instance._pending_defaults:
+            defaults.apply_to(headers)
+        instance._pending_defaults = ()
         instance.__dict__["headers"] = headers
         return headers
 
@@ -680,6 +697,10 @@ class HttpResponse(HttpResponseBase):
     _container: list[bytes]
     _length: int
     _framed_type: tuple[tuple[str, str], tuple[bytes, bytes]]
+    # Defaults middleware gave a framed response before its header map existed, with the
+    # names they hold; set apart only while no two of them name the same header.
+    _pending_defaults: tuple[DefaultHeaders, ...] = ()
+    _pending_names: frozenset[str] = frozenset()
 
     if TYPE_CHECKING:
         headers: ResponseHeaders
@@ -718,9 +739,19 @@ class HttpResponse(HttpResponseBase):
         if "headers" in self.__dict__:
             return super().asgi_headers()
         headers = [self._framed_type[1], (b"content-length", str(self._length).encode("ascii"))]
+        for defaults in self._pending_defaults:
+            headers.extend(defaults.wire_pairs)
         if self._cookies:
             self._add_asgi_cookies(headers)
         return headers
+
+    def _note_defaults(self, defaults: DefaultHeaders) -> bool:
+        """Keep `defaults` for later, unless they overlap some kept already."""
+        if self._pending_names.isdisjoint(defaults.names):
+            self._pending_defaults = (*self._pending_defaults, defaults)
+            self._pending_names = self._pending_names | defaults.names
+            return True
+        return False
 
     @property
     def content(self) -> bytes:

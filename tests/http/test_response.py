@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from legato.exceptions import DisallowedRedirect, SuspiciousOperation
 from legato.http.response import (
     BadHeaderError,
+    DefaultHeaders,
     Http404,
     HttpResponse,
     HttpResponseBadRequest,
@@ -717,3 +718,46 @@ def test_http404_is_an_exception() -> None:
 def test_bad_header_error_is_a_value_error() -> None:
     assert issubclass(BadHeaderError, ValueError)
     assert issubclass(DisallowedRedirect, SuspiciousOperation)
+
+
+# ---------------------------------------------------------------- DefaultHeaders
+
+SECURITY = DefaultHeaders({"X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"})
+
+
+def test_default_headers_on_a_framed_response_reach_every_view_of_it() -> None:
+    response = HttpResponse(b"{}", content_type="application/json")
+    SECURITY.apply(response)
+    assert "headers" not in response.__dict__  # still not built
+    assert wire(response)[b"x-frame-options"] == [b"DENY"]
+    assert wire(response)[b"referrer-policy"] == [b"same-origin"]
+    assert response["X-Frame-Options"] == "DENY"  # building the map keeps them
+    assert ("Referrer-Policy", "same-origin") in response.wsgi_headers()
+
+
+def test_default_headers_never_replace_what_a_view_set() -> None:
+    response = HttpResponse("page")
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    SECURITY.apply(response)
+    assert wire(response)[b"x-frame-options"] == [b"SAMEORIGIN"]
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_overlapping_defaults_keep_the_first_applied() -> None:
+    response = HttpResponse(b"x", content_type="text/plain; charset=utf-8")
+    SECURITY.apply(response)
+    DefaultHeaders({"X-Frame-Options": "SAMEORIGIN", "X-Extra": "1"}).apply(response)
+    assert wire(response)[b"x-frame-options"] == [b"DENY"]
+    assert wire(response)[b"x-extra"] == [b"1"]
+
+
+def test_defaults_naming_the_framing_headers_never_duplicate_them() -> None:
+    response = HttpResponse(b"x", content_type="application/json")
+    DefaultHeaders({"Content-Type": "text/plain", "X-A": "1"}).apply(response)
+    assert wire(response)[b"content-type"] == [b"application/json"]
+    assert wire(response)[b"x-a"] == [b"1"]
+
+
+def test_default_headers_are_checked_like_any_header() -> None:
+    with pytest.raises(BadHeaderError):
+        DefaultHeaders({"X-Bad": "a\r\nSet-Cookie: x=1"})
