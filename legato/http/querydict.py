@@ -170,16 +170,8 @@ class QueryDict(MultiValueDict[str]):
         self.encoding = encoding = encoding or "utf-8"
         self._mutable = mutable
         if query_string:
-            # Collected in a plain dict (whose methods are cheaper to call than dict's on a
-            # subclass), then stored at once: parsing fills even an immutable QueryDict.
-            lists: dict[str, list[str]] = {}
-            for key, value in _parse(query_string, encoding, max_num_fields):
-                values = lists.get(key)
-                if values is None:
-                    lists[key] = [value]
-                else:
-                    values.append(value)
-            dict.update(self, lists)
+            # Stored at once: parsing fills even an immutable QueryDict.
+            dict.update(self, _parse_lists(query_string, encoding, max_num_fields))
 
     @classmethod
     def fromkeys(  # type: ignore[override]
@@ -284,9 +276,11 @@ def _rebuild_querydict(
     return result
 
 
-def _parse(
+def _parse_lists(
     query_string: str | bytes, encoding: str, max_num_fields: int | None
-) -> list[tuple[str, str]]:
+) -> dict[str, list[str]]:
+    """The values of each key, in order, collected in a plain dict (cheaper to fill than
+    the QueryDict, a dict subclass)."""
     if isinstance(query_string, bytes):
         if query_string.isascii():
             # Tested on the text: `in` on str is several times faster than on bytes.
@@ -296,6 +290,19 @@ def _parse(
         # Well-formed query strings are ASCII; raw bytes from a misbehaving client
         # become U+FFFD rather than an error.
         query_string = query_string.decode(encoding, "replace")
+    lists: dict[str, list[str]] = {}
+    for key, value in _parse_qsl(query_string, encoding, max_num_fields):
+        values = lists.get(key)
+        if values is None:
+            lists[key] = [value]
+        else:
+            values.append(value)
+    return lists
+
+
+def _parse_qsl(
+    query_string: str, encoding: str, max_num_fields: int | None
+) -> list[tuple[str, str]]:
     try:
         return parse_qsl(
             query_string,
@@ -312,18 +319,23 @@ def _parse(
         ) from None
 
 
-def _parse_plain(query_string: str, max_num_fields: int | None) -> list[tuple[str, str]]:
-    """parse_qsl for the common case with nothing to unquote (`a=1&b=x`), several times
-    faster; the result is the same as parse_qsl's with keep_blank_values=True."""
+def _parse_plain(query_string: str, max_num_fields: int | None) -> dict[str, list[str]]:
+    """`_parse_lists` for the common case with nothing to unquote (`a=1&b=x`), several
+    times faster than parse_qsl; the same result as grouping parse_qsl's pairs (with
+    keep_blank_values=True) by key."""
     fields = query_string.split("&")
     if max_num_fields is not None and len(fields) > max_num_fields:
         raise TooManyFieldsSent(
             f"The query string or form has more than {max_num_fields} fields "
             "(data_upload_max_number_fields); send fewer fields or raise the limit."
         )
-    pairs = []
+    lists: dict[str, list[str]] = {}
     for field in fields:
         if field:
             name, _, value = field.partition("=")
-            pairs.append((name, value))
-    return pairs
+            values = lists.get(name)
+            if values is None:
+                lists[name] = [value]
+            else:
+                values.append(value)
+    return lists
