@@ -108,7 +108,8 @@ class ASGIHandler:
         finally:
             disconnects.leave(task)
             current_resolver.reset(token)
-            request.close()
+            if request.body_data is not None:  # uploaded files to close
+                request.close()
 
     def _ready_without_body(self, request: HttpRequest, scope: Scope) -> bool:
         """True when the view can run at once: a Host value allowed before, and no body.
@@ -133,8 +134,8 @@ class ASGIHandler:
         # empty http.request message is left unread; the disconnect watch skips it.
         if framed or hosts != 1 or request.method not in _BODYLESS_METHODS:
             return False
-        text = host.decode("latin-1")  # type: ignore[union-attr]  # hosts == 1
-        if not self.allowed_hosts.recently_accepted(text):
+        text = self.allowed_hosts.accepted_text(host)  # type: ignore[arg-type]  # hosts == 1
+        if text is None:
             return False
         request._host = text  # the same value passed the full check before
         return True

@@ -38,7 +38,7 @@ def split_domain_port(host: str) -> tuple[str, str]:
 class AllowedHosts:
     """The hosts this app answers for; `is_allowed` is the per-request check."""
 
-    __slots__ = ("_accepted", "_any", "_exact", "_patterns", "_suffixes")
+    __slots__ = ("_accepted", "_accepted_raw", "_any", "_exact", "_patterns", "_suffixes")
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self._patterns = tuple(patterns)
@@ -55,9 +55,11 @@ class AllowedHosts:
         self._any = "*" in exact
         self._exact = frozenset(exact)
         self._suffixes = tuple(suffixes)
-        # Host header values already found allowed, verbatim: the per-request check is then
-        # one set lookup. Bounded, since ".example.com" admits endless names.
+        # Host header values already found allowed, verbatim, as the raw header bytes and
+        # as text: the per-request check is then one lookup. Bounded, since ".example.com"
+        # admits endless names.
         self._accepted: set[str] = set()
+        self._accepted_raw: dict[bytes, str] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({list(self._patterns)!r})"
@@ -73,10 +75,15 @@ class AllowedHosts:
     def recently_accepted(self, host: str) -> bool:
         return host in self._accepted
 
+    def accepted_text(self, raw_host: bytes) -> str | None:
+        """The text of a raw Host header value that passed the full check before, or None."""
+        return self._accepted_raw.get(raw_host)
+
     def remember(self, host: str) -> None:
         """Note a Host value that passed the full check (the first 256 distinct ones)."""
         if len(self._accepted) < 256:
             self._accepted.add(host)
+            self._accepted_raw[host.encode("latin-1")] = host
 
     def allows_domain(self, domain: str) -> bool:
         """Say whether a domain already checked by `split_domain_port` is allowed."""

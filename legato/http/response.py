@@ -339,6 +339,7 @@ _KNOWN_CONTENT_TYPE_ENTRIES[None] = (
     _DEFAULT_CONTENT_TYPE_ENTRY,
     _KNOWN_CONTENT_TYPES[_DEFAULT_CONTENT_TYPE][0],
 )
+_JSON_CONTENT_TYPE_ENTRY = _KNOWN_CONTENT_TYPE_ENTRIES["application/json"]
 _BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
@@ -838,8 +839,12 @@ class JsonResponse(HttpResponse):
                 "safe parameter to False."
             )
         body = _json.dumps_for_response(data, encoder, json_dumps_params)
-        if not options:
-            super().__init__(body, "application/json")
+        if not options and self.status_code == 200:
+            # What most JSON views return: framed directly, as HttpResponse's fast path
+            # would, without the two __init__ calls on the way there.
+            self._framed_type = _JSON_CONTENT_TYPE_ENTRY
+            self._container = [body]
+            self._length = len(body)
             return
         super().__init__(
             body,
