@@ -20,13 +20,14 @@ from pathlib import Path
 from bench.environment import describe_environment, legato_digest
 from bench.measure import Preset, RunOptions, run_scenarios
 from bench.report import write_report
-from bench.results import RunResult
+from bench.results import RunResult, WsgiResult
 from bench.scenarios import SCENARIOS
 from bench.servers import ROOT
-from bench.wsgi_figures import run_wsgi_figures
+from bench.wsgi_figures import COMMAND, run_wsgi_figures
 
 __all__ = ["main"]
 
+WSGI_SCENARIO = 7  # run by bench/wsgi/run.py, not by the wrk scenarios
 FULL = Preset(rounds=5, duration=3, slow_rounds=3, slow_duration=8, warmup=1, sleep=1.0)
 SMOKE = Preset(rounds=1, duration=1, slow_rounds=1, slow_duration=1, warmup=0, sleep=0.25)
 
@@ -51,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, help="rounds per scenario (default 5)")
     parser.add_argument("--duration", type=int, help="seconds of load per row and round")
     parser.add_argument(
-        "--scenarios", default="1,2,3,4,5,6", help="comma-separated scenario numbers"
+        "--scenarios", default="1,2,3,4,5,6,7", help="comma-separated scenario numbers"
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--charts", type=Path, default=ROOT / "docs" / "benchmarks")
@@ -78,7 +79,10 @@ def _measure(arguments: argparse.Namespace, argv: Sequence[str] | None) -> RunRe
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     environment = describe_environment()  # before measuring: the code the servers load
     scenarios = run_scenarios(options)
-    wsgi = run_wsgi_figures(arguments.smoke, timeout=60 if arguments.smoke else 3600)
+    if WSGI_SCENARIO in options.scenarios:
+        wsgi = run_wsgi_figures(arguments.smoke, timeout=60 if arguments.smoke else 3600)
+    else:
+        wsgi = WsgiResult("skipped", COMMAND, "Not run: scenario 7 was not asked for.\n")
     environment["legato_changed_during_run"] = legato_digest() != environment["legato_digest"]
     if environment["legato_changed_during_run"]:
         print(
@@ -99,7 +103,7 @@ def _measure(arguments: argparse.Namespace, argv: Sequence[str] | None) -> RunRe
 
 
 def _numbers(text: str) -> tuple[int, ...]:
-    known = {scenario.number for scenario in SCENARIOS}
+    known = {scenario.number for scenario in SCENARIOS} | {WSGI_SCENARIO}
     numbers = tuple(int(part) for part in text.split(",") if part.strip())
     unknown = set(numbers) - known
     if unknown:
