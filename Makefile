@@ -21,13 +21,13 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: $(STAMP)
-	$(BIN)/ruff check legato tests examples
-	$(BIN)/ruff format --check legato tests examples
+	$(BIN)/ruff check legato tests examples bench
+	$(BIN)/ruff format --check legato tests examples bench
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format legato tests examples
-	$(BIN)/ruff check --fix legato tests examples
+	$(BIN)/ruff format legato tests examples bench
+	$(BIN)/ruff check --fix legato tests examples bench
 
 # Benchmarks hold a machine-wide lock so two never share the cores. `make bench` (about
 # 20 minutes) rewrites docs/benchmarks.md and docs/benchmarks/*.png; BENCH_ARGS passes

@@ -38,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument(
-        "--middleware", action="store_true", help="profile the app with legato.middleware.DEFAULT_MIDDLEWARE"
+        "--middleware",
+        action="store_true",
+        help="profile the app with legato.middleware.DEFAULT_MIDDLEWARE",
     )
     arguments = parser.parse_args(argv)
     target = PATHS[arguments.scenario]

@@ -17,6 +17,7 @@ from bench.variants import (
     DJANGO_MIDDLEWARE,
     FASTAPI,
     FLOOR,
+    FLOOR_HEADERS,
     LEGATO,
     LEGATO_MIDDLEWARE,
     LITESTAR,
@@ -177,9 +178,11 @@ MIDDLEWARE = Scenario(
     "Django's `startproject` MIDDLEWARE (seven entries: security, sessions, common, CSRF, "
     "authentication, messages, clickjacking) and Legato's `DEFAULT_MIDDLEWARE` (three: "
     "security headers, CSRF, clickjacking; Legato has no sessions, authentication or "
-    "messages yet).",
+    "messages yet). The second row is the floor sending the four headers Legato's stack "
+    "adds: what the server itself spends on them.",
     (
         Row(FLOOR.key, FLOOR.label, FLOOR, HELLO_PATH),
+        Row(FLOOR_HEADERS.key, FLOOR_HEADERS.label, FLOOR_HEADERS, HELLO_PATH, baseline=FLOOR.key),
         Row(STARLETTE.key, STARLETTE.label, STARLETTE, HELLO_PATH),
         Row(LEGATO.key, "Legato, no middleware", LEGATO, HELLO_PATH),
         Row(

@@ -37,7 +37,7 @@ def _ratio_target(
         value = None if row is None else getattr(row, field)
         if value is None:
             return TargetCheck(scenario, text, "not measured", None)
-        return TargetCheck(scenario, text, f"{value:.2f}x", value >= minimum)
+        return TargetCheck(scenario, text, f"{value:.3f}x", value >= minimum)
 
     return check
 

@@ -13,6 +13,7 @@ __all__ = [
     "DJANGO_MIDDLEWARE",
     "FASTAPI",
     "FLOOR",
+    "FLOOR_HEADERS",
     "LEGATO",
     "LEGATO_MIDDLEWARE",
     "LITESTAR",
@@ -38,6 +39,11 @@ class Variant:
 
 
 FLOOR = Variant("floor", "bare ASGI (floor)", "bench.apps.floor:create_app")
+FLOOR_HEADERS = Variant(
+    "floor-headers",
+    "bare ASGI + the stack's 4 headers",
+    "bench.apps.floor:create_app_with_security_headers",
+)
 LEGATO = Variant("legato", "Legato", "bench.apps.legato_app:create_app")
 LEGATO_MIDDLEWARE = Variant(
     "legato-mw", "Legato + middleware", "bench.apps.legato_app:create_app_with_middleware"

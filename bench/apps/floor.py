@@ -3,6 +3,10 @@
 It does the same work as the framework apps and nothing more: match the path by hand,
 parse the query string with the standard library, encode JSON with orjson. No routing
 table, no request object, no middleware; that is what "the floor" means.
+
+`create_app_with_security_headers` is the floor sending the four headers Legato's
+default middleware stack adds, as constants: what those headers cost the server itself
+(scenario 6).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import orjson
 
 from bench.apps.settings import HELLO, read_settings
 
-__all__ = ["create_app"]
+__all__ = ["SECURITY_HEADERS", "create_app", "create_app_with_security_headers"]
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -25,9 +29,22 @@ ASGIApp = Callable[[Message, Receive, Send], Awaitable[None]]
 
 _NOT_FOUND = (404, b'{"detail":"Not Found"}')
 
+# What legato.middleware.DEFAULT_MIDDLEWARE adds to a plain response, in wire form.
+SECURITY_HEADERS = [
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
 
-def create_app() -> ASGIApp:
+
+def create_app_with_security_headers() -> ASGIApp:
+    return create_app(extra_headers=SECURITY_HEADERS)
+
+
+def create_app(extra_headers: list[tuple[bytes, bytes]] | None = None) -> ASGIApp:
     sleep = read_settings().sleep
+    extra = extra_headers or []
 
     async def answer(path: str, query: bytes) -> tuple[int, bytes]:
         if path == "/hello/":
@@ -51,6 +68,7 @@ def create_app() -> ASGIApp:
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
+                    *extra,
                 ],
             }
         )
