@@ -35,7 +35,13 @@ ITEM_PATH = "/items/42/?q=x"
 SLEEP_PATH = "/sleep/"
 
 # Rows the smoke run measures; it still starts and checks every other row's server.
-_SMOKE_APPS = {FLOOR.target, LEGATO.target, LEGATO_MIDDLEWARE.target, STARLETTE.target}
+_SMOKE_APPS = {
+    FLOOR.target,
+    FLOOR_HEADERS.target,
+    LEGATO.target,
+    LEGATO_MIDDLEWARE.target,
+    STARLETTE.target,
+}
 
 
 @dataclass(frozen=True, slots=True)
