@@ -19,7 +19,7 @@ both awaits and does not: `HookLayer` for the ASGI chain, `SyncHookLayer` for WS
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from legato._names import dotted_name
@@ -50,22 +50,28 @@ def layer_hooks(
     return tuple(request_hooks), tuple(reversed(response_hooks))
 
 
-class HookLayer:
-    """The async layer: hooks on the event loop (or awaited in the pool), inner awaited."""
+class _HookLayerBase:
+    """What both layers hold: the hooks in calling order, the inner handler, the guard."""
 
     __slots__ = ("depth", "inner", "request_hooks", "respond_to", "response_hooks")
 
     def __init__(
         self,
         members: Sequence[Any],
-        inner: Callable[[HttpRequest], Awaitable[HttpResponseBase]],
-        respond_to: Callable[[HttpRequest, Exception], Awaitable[HttpResponseBase]],
+        inner: Callable[[HttpRequest], Any],
+        respond_to: Callable[[HttpRequest, Exception], Any],
         adapt_hook: Callable[[Any, Callable[..., Any]], AdaptedHook],
     ) -> None:
         self.depth = len(members)
         self.inner = inner
         self.respond_to = respond_to
         self.request_hooks, self.response_hooks = layer_hooks(members, adapt_hook)
+
+
+class HookLayer(_HookLayerBase):
+    """The async layer: hooks on the event loop (or awaited in the pool), inner awaited."""
+
+    __slots__ = ()
 
     async def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = None
@@ -103,22 +109,10 @@ class HookLayer:
         return None, self.depth
 
 
-class SyncHookLayer:
+class SyncHookLayer(_HookLayerBase):
     """The same for a sync chain (WSGI): hooks and inner called in the server's thread."""
 
-    __slots__ = ("depth", "inner", "request_hooks", "respond_to", "response_hooks")
-
-    def __init__(
-        self,
-        members: Sequence[Any],
-        inner: Callable[[HttpRequest], HttpResponseBase],
-        respond_to: Callable[[HttpRequest, Exception], HttpResponseBase],
-        adapt_hook: Callable[[Any, Callable[..., Any]], AdaptedHook],
-    ) -> None:
-        self.depth = len(members)
-        self.inner = inner
-        self.respond_to = respond_to
-        self.request_hooks, self.response_hooks = layer_hooks(members, adapt_hook)
+    __slots__ = ()
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response, reached = self._enter(request)

@@ -313,10 +313,7 @@ def _parse_qsl(
         )
     except ValueError:
         # parse_qsl raises ValueError only for max_num_fields (strict_parsing is off).
-        raise TooManyFieldsSent(
-            f"The query string or form has more than {max_num_fields} fields "
-            "(data_upload_max_number_fields); send fewer fields or raise the limit."
-        ) from None
+        raise _too_many_fields(max_num_fields) from None
 
 
 def _parse_plain(query_string: str, max_num_fields: int | None) -> dict[str, list[str]]:
@@ -325,10 +322,7 @@ def _parse_plain(query_string: str, max_num_fields: int | None) -> dict[str, lis
     keep_blank_values=True) by key."""
     fields = query_string.split("&")
     if max_num_fields is not None and len(fields) > max_num_fields:
-        raise TooManyFieldsSent(
-            f"The query string or form has more than {max_num_fields} fields "
-            "(data_upload_max_number_fields); send fewer fields or raise the limit."
-        )
+        raise _too_many_fields(max_num_fields)
     lists: dict[str, list[str]] = {}
     for field in fields:
         if field:
@@ -339,3 +333,10 @@ def _parse_plain(query_string: str, max_num_fields: int | None) -> dict[str, lis
             else:
                 values.append(value)
     return lists
+
+
+def _too_many_fields(max_num_fields: int | None) -> TooManyFieldsSent:
+    return TooManyFieldsSent(
+        f"The query string or form has more than {max_num_fields} fields "
+        "(data_upload_max_number_fields); send fewer fields or raise the limit."
+    )
