@@ -698,10 +698,9 @@ class HttpResponse(HttpResponseBase):
     _container: list[bytes]
     _length: int
     _framed_type: tuple[tuple[str, str], tuple[bytes, bytes]]
-    # Defaults middleware gave a framed response before its header map existed, with the
-    # names they hold; set apart only while no two of them name the same header.
+    # Defaults middleware gave a framed response before its header map existed; set
+    # apart only while no two of them name the same header.
     _pending_defaults: tuple[DefaultHeaders, ...] = ()
-    _pending_names: frozenset[str] = frozenset()
 
     if TYPE_CHECKING:
         headers: ResponseHeaders
@@ -748,9 +747,9 @@ class HttpResponse(HttpResponseBase):
 
     def _note_defaults(self, defaults: DefaultHeaders) -> bool:
         """Keep `defaults` for later, unless they overlap some kept already."""
-        if self._pending_names.isdisjoint(defaults.names):
-            self._pending_defaults = (*self._pending_defaults, defaults)
-            self._pending_names = self._pending_names | defaults.names
+        pending = self._pending_defaults
+        if all(kept.names.isdisjoint(defaults.names) for kept in pending):
+            self._pending_defaults = (*pending, defaults)
             return True
         return False
 
