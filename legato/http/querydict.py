@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, quote, urlencode
 
 from legato.exceptions import TooManyFieldsSent
+from legato.http.charsets import check_charset
 
 __all__ = ["MultiValueDict", "MultiValueDictKeyError", "QueryDict"]
 
@@ -167,6 +168,8 @@ class QueryDict(MultiValueDict[str]):
     ) -> None:
         # No super().__init__(): the dict starts empty and there is nothing else to set up
         # (request.GET builds one per request, so the call is worth skipping).
+        if encoding is not None and encoding != "utf-8":
+            check_charset(encoding)
         self.encoding = encoding = encoding or "utf-8"
         self._mutable = mutable
         if query_string:

@@ -25,6 +25,7 @@ import orjson
 
 from legato.exceptions import BadRequest, DisallowedHost, ImproperlyConfigured
 from legato.http.body import DEFAULT_LIMITS, RequestBody, RequestLimits
+from legato.http.charsets import charset_for_decoding, check_charset
 from legato.http.cookies import parse_cookie
 from legato.http.headers import HttpHeaders, find_header, parse_header_parameters
 from legato.http.hosts import AllowedHosts, split_domain_port
@@ -234,13 +235,17 @@ class HttpRequest:
 
     @property
     def encoding(self) -> str | None:
-        """The charset named by Content-Type if Python knows it, else None (meaning UTF-8)."""
+        """The charset named by Content-Type, or None (UTF-8) if there is none or Python
+        does not know it; a codec that cannot decode text raises `UnsupportedCharset` (400)."""
         if self._encoding is _Unset.UNSET:
-            self._encoding = _known_charset(self.content_params.get("charset"))
+            charset = self.content_params.get("charset")
+            self._encoding = charset_for_decoding(charset) if charset else None
         return self._encoding
 
     @encoding.setter
     def encoding(self, value: str | None) -> None:
+        if value is not None:
+            check_charset(value)
         # As in Django: GET and POST are decoded again, with the new charset, when next read.
         self._encoding = value
         self.__dict__.pop("GET", None)
@@ -387,16 +392,6 @@ def _scope_server(scope: MutableMapping[str, Any]) -> tuple[str, str]:
     if ":" in name:
         name = f"[{name}]"  # an IPv6 address, written as a Host header would
     return name, "0" if port is None else str(port)
-
-
-def _known_charset(charset: str | None) -> str | None:
-    if not charset:
-        return None
-    try:
-        "".encode(charset)
-    except (LookupError, ValueError):
-        return None
-    return charset
 
 
 def _disallowed_host_message(host: str, domain: str) -> str:

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from legato.exceptions import DisallowedHost
+from legato.http.charsets import UnsupportedCharset
 from legato.http.headers import HttpHeaders
 from legato.http.hosts import AllowedHosts
 from legato.http.request import HttpRequest
@@ -126,7 +127,21 @@ def test_content_type_params_and_encoding() -> None:
 def test_unknown_charset_leaves_encoding_unset() -> None:
     request = request_with([(b"content-type", b"text/plain; charset=klingon")])
     assert request.encoding is None
-    assert request_with([(b"content-type", b"text/plain; charset=base64")]).encoding is None
+
+
+@pytest.mark.parametrize("charset", [b"base64", b"idna", b"punycode", b"rot13", b"undefined"])
+def test_codec_that_cannot_decode_text_is_a_bad_request(charset: bytes) -> None:
+    request = request_with([(b"content-type", b"text/plain; charset=" + charset)])
+    with pytest.raises(UnsupportedCharset, match="cannot decode text"):
+        request.GET  # noqa: B018 - reading it is the test
+
+
+def test_setting_an_unusable_encoding_fails_at_once() -> None:
+    request = request_with()
+    with pytest.raises(LookupError, match="'idna' is not a charset"):
+        request.encoding = "idna"
+    with pytest.raises(LookupError, match="'klingon' is not a charset"):
+        request.encoding = "klingon"
 
 
 def test_setting_encoding_decodes_get_again() -> None:
