@@ -90,7 +90,7 @@ class RedisChannelLayer:
         client, self._client = self._client, None
         self._pending.clear()
         if pubsub is not None:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]  # typed from redis 8.2
         if client is not None:
             await client.aclose()
 
