@@ -30,6 +30,7 @@ from legato._names import dotted_name
 from legato.exceptions import ImproperlyConfigured, MiddlewareNotUsed
 from legato.handlers.errors import ErrorResponder
 from legato.handlers.hook_layer import AdaptedHook, HookLayer, SyncHookLayer
+from legato.http.redirects import escape_leading_slashes
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase, HttpResponsePermanentRedirect
 from legato.middleware.base import Middleware
@@ -317,8 +318,9 @@ class Handler:
             return None
         if not self.resolver.should_append_slash(request.path_info):
             return None
-        query = request.META.get("QUERY_STRING", "")
-        location = request.path + "/" + (f"?{query}" if query else "")
+        # Quoted, and a leading "//" escaped: "GET //evil.example" must not send the
+        # browser to evil.example (CVE-2018-14574 in Django).
+        location = escape_leading_slashes(request.get_full_path(force_append_slash=True))
         return HttpResponsePermanentRedirect(location)
 
 

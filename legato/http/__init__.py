@@ -2,6 +2,7 @@
 
 from legato.http.multipart import UploadedFile
 from legato.http.querydict import MultiValueDict, QueryDict
+from legato.http.redirects import url_has_allowed_host_and_scheme
 from legato.http.request import HttpRequest, RawPostDataException
 from legato.http.response import (
     BadHeaderError,
@@ -47,4 +48,5 @@ __all__ = [
     "ServerSentEvent",
     "StreamingHttpResponse",
     "UploadedFile",
+    "url_has_allowed_host_and_scheme",
 ]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from legato import App
 from legato.http import HttpRequest, HttpResponse
+from legato.http.redirects import url_has_allowed_host_and_scheme
 from legato.test import Client
 from legato.urls import path
+from tests.handlers.test_wsgi_parity import Both
 
 
 async def page(request: HttpRequest) -> HttpResponse:
@@ -34,3 +38,38 @@ def test_post_without_slash_is_not_redirected() -> None:
 def test_append_slash_can_be_turned_off() -> None:
     with Client(App([path("foo/", page)], append_slash=False)) as client:
         assert client.get("/foo").status_code == 404
+
+
+# A catch-all route, as Django's flatpages use, makes any path + "/" resolvable: the
+# redirect must still never leave the site.
+def flatpages() -> App:
+    return App([path("<path:page>/", page)])
+
+
+@pytest.mark.parametrize(
+    ("url", "location"),
+    [
+        ("//evil.example", "/%2Fevil.example/"),
+        ("///evil.example", "/%2F/evil.example/"),
+        ("/%2F/evil.example", "/%2F/evil.example/"),
+        ("//evil.example/x", "/%2Fevil.example/x/"),
+        ("//evil.example?next=1", "/%2Fevil.example/?next=1"),
+        ("/\\evil.example", "/%5Cevil.example/"),
+    ],
+)
+def test_slash_redirect_never_leaves_the_site(url: str, location: str) -> None:
+    pair = Both(flatpages)
+    try:
+        # Written after a host: on its own, "//evil.example" is a URL with that host.
+        response = pair.request("GET", "http://testserver" + url)
+    finally:
+        pair.close()
+    assert response.status == 301
+    assert response.headers["location"] == location
+    assert url_has_allowed_host_and_scheme(location, allowed_hosts=set())
+
+
+def test_slash_redirect_quotes_the_path() -> None:
+    with Client(flatpages()) as client:
+        response = client.get("/caf%C3%A9 menu")
+    assert response["Location"] == "/caf%C3%A9%20menu/"
