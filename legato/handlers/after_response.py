@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from legato._logsafe import escape_for_log
 from legato.http.request import HttpRequest
 from legato.sync import ThreadPool, iscoroutinefunction
 
@@ -29,7 +30,7 @@ async def run_after_response(request: HttpRequest, thread_pool: ThreadPool) -> N
             logger.exception(
                 "After-response work %s failed: %s %s (request id %s)",
                 getattr(func, "__qualname__", func),
-                request.method,
-                request.path,
+                escape_for_log(request.method),
+                escape_for_log(request.path),
                 request.id,
             )

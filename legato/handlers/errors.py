@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
+from legato._logsafe import escape_for_log
 from legato.exceptions import (
     BadRequest,
     PermissionDenied,
@@ -152,29 +153,29 @@ class ErrorResponder:
         if status == 500:
             request_logger.error(
                 "Internal Server Error: %s %s (request id %s): %s",
-                request.method,
-                request.path,
+                escape_for_log(request.method),
+                escape_for_log(request.path),
                 request.id,
-                _one_line(exc),
+                escape_for_log(_one_line(exc)),
                 exc_info=exc,
             )
         elif isinstance(exc, SuspiciousOperation) and not isinstance(exc, RequestDataTooBig):
             security_logger.warning(
                 "%s: %s %s (request id %s): %s",
                 type(exc).__name__,
-                request.method,
-                request.path,
+                escape_for_log(request.method),
+                escape_for_log(request.path),
                 request.id,
-                exc,
+                escape_for_log(exc),
             )
         elif status >= 400 and status != 404:
             request_logger.warning(
                 "%s: %s %s (request id %s): %s",
                 _TITLES.get(status, status),
-                request.method,
-                request.path,
+                escape_for_log(request.method),
+                escape_for_log(request.path),
                 request.id,
-                exc,
+                escape_for_log(exc),
             )
 
 

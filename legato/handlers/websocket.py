@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from legato._logsafe import escape_for_log
 from legato._types import Receive, Scope, Send
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.errors import request_exception_observer
@@ -167,7 +168,9 @@ class WebSocketHandler:
         host = ws.headers.get("host")
         if host is not None and not self.allowed_hosts.is_allowed(host):
             security_logger.warning(
-                "Refused websocket %s: Host %r is not in allowed_hosts.", ws.path, host
+                "Refused websocket %s: Host %r is not in allowed_hosts.",
+                escape_for_log(ws.path),
+                host,
             )
             return 400, "Invalid Host header."
         origin = ws.headers.get("origin")
@@ -175,7 +178,7 @@ class WebSocketHandler:
             security_logger.warning(
                 "Refused websocket %s: Origin %r is neither this host nor in "
                 "allowed_origins (cross-site WebSocket hijacking protection).",
-                ws.path,
+                escape_for_log(ws.path),
                 origin,
             )
             return 403, "Origin not allowed."
@@ -235,7 +238,7 @@ def _report(ws: WebSocket, handler: Callable[..., Any], exc: Exception) -> None:
     request_logger.error(
         "Error in websocket handler %s for %s",
         name,
-        ws.path,
+        escape_for_log(ws.path),
         exc_info=(type(exc), exc, exc.__traceback__),
     )
     observer = request_exception_observer.get()

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from legato._logsafe import escape_for_log
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.errors import plain_error_response, security_logger
 from legato.http.request import HttpRequest
@@ -60,10 +61,10 @@ class CsrfViewMiddleware(Middleware):
         # The reason describes the client's own request, so it is safe to show it.
         security_logger.warning(
             "Forbidden (CSRF): %s %s (request id %s): %s",
-            request.method,
-            request.path,
+            escape_for_log(request.method),
+            escape_for_log(request.path),
             request.id,
-            reason,
+            escape_for_log(reason),
         )
         return plain_error_response(request, 403, reason)
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from legato._logsafe import escape_for_log
 from legato.exceptions import ImproperlyConfigured
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponse, HttpResponseBase, HttpResponseNotAllowed
@@ -94,7 +95,11 @@ class View:
         return handler(request, *args, **kwargs)
 
     def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        logger.warning("Method Not Allowed (%s): %s", request.method, request.path)
+        logger.warning(
+            "Method Not Allowed (%s): %s",
+            escape_for_log(request.method),
+            escape_for_log(request.path),
+        )
         return self._answer(HttpResponseNotAllowed(self._allowed_methods()))
 
     def options(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from legato._logsafe import escape_for_log
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase, HttpResponseNotAllowed
 from legato.sync import iscoroutinefunction, sync_to_async
@@ -37,7 +38,11 @@ def require_http_methods(methods: Sequence[str]) -> Callable[[ViewT], ViewT]:
     allowed = [method.upper() for method in methods]
 
     def refuse(request: HttpRequest) -> HttpResponseNotAllowed:
-        logger.warning("Method Not Allowed (%s): %s", request.method, request.path)
+        logger.warning(
+            "Method Not Allowed (%s): %s",
+            escape_for_log(request.method),
+            escape_for_log(request.path),
+        )
         return HttpResponseNotAllowed(allowed)
 
     def decorator(view: ViewT) -> ViewT:
