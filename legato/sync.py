@@ -23,27 +23,32 @@ back through the loop's `_Inbox`, which settles them in batches, woken once per 
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import contextlib
 import contextvars
 import functools
+import itertools
+import logging
 import os
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
 from queue import Empty, SimpleQueue
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from asgiref.sync import (
     SyncToAsync,
     _restore_context,
-    async_to_sync,
     iscoroutinefunction,
     markcoroutinefunction,
     sync_to_async,
 )
+from asgiref.sync import async_to_sync as _asgiref_async_to_sync
 
+from legato._names import dotted_name
 from legato.exceptions import SynchronousOnlyOperation
 from legato.handlers._loop_thread import _Wakeup
 
@@ -51,6 +56,7 @@ __all__ = [
     "PoolCall",
     "ThreadPool",
     "async_to_sync",
+    "waiting_for_the_loop",
     "async_unsafe",
     "iscoroutinefunction",
     "sync_to_async",
@@ -60,8 +66,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 # What a pool thread needs for one call: func, args, kwargs, the context to run it in, the
-# exception the caller was handling, the caller's future and loop, the loop's inbox, and
-# the list in which asgiref's AsyncToSync records the tasks it starts (to cancel them).
+# exception the caller was handling, the caller's future and loop, the loop's inbox, the
+# list in which asgiref's AsyncToSync records the tasks it starts (to cancel them), and
+# when the call was queued.
 _Job = tuple[
     Callable[..., Any],
     tuple[Any, ...],
@@ -72,9 +79,20 @@ _Job = tuple[
     asyncio.AbstractEventLoop,
     "_Inbox",
     list["asyncio.Task[Any]"],
+    float,
 ]
 # A finished call: the future to settle, the result, the exception (None if it returned).
 _Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
+
+logger = logging.getLogger("legato.sync")
+
+# A call that waits longer than this for a thread is counted and named in a warning, at
+# most once per function every SLOW_START_WARNING_EVERY seconds.
+SLOW_START = 0.1
+SLOW_START_WARNING_EVERY = 60.0
+
+# Which pool, if any, the current thread works for.
+_pool_thread = threading.local()
 
 
 class ThreadPool:
@@ -98,6 +116,13 @@ class ThreadPool:
     def wrap(self, func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
         """Return an async callable that runs `func` in this pool, contextvars carried over."""
         return PoolCall(self, func)
+
+    def stats(self) -> dict[str, int]:
+        """Threads (all, busy, waiting for the loop), queued calls, and slow starts so far."""
+        workers = self._workers
+        if workers is None:
+            return {"threads": 0, "busy": 0, "waiting_for_loop": 0, "queued": 0, "slow_starts": 0}
+        return workers.stats()
 
     async def run(self, func: Callable[[], R]) -> R:
         """Run a no-argument sync callable in the pool (used for sync iterators and files)."""
@@ -126,7 +151,18 @@ class ThreadPool:
         context = contextvars.copy_context()
         tasks: list[asyncio.Task[Any]] = []
         workers = self._workers or self._start_workers()
-        job = (func, args, kwargs, context, sys.exception(), future, loop, inbox, tasks)
+        job = (
+            func,
+            args,
+            kwargs,
+            context,
+            sys.exception(),
+            future,
+            loop,
+            inbox,
+            tasks,
+            time.monotonic(),
+        )
         workers.submit(job)
         try:
             return await future
@@ -184,17 +220,35 @@ class PoolCall(Generic[P, R]):
 
 
 class _Workers:
-    """The threads of one `ThreadPool` between two shut-downs, and their queue of calls."""
+    """The threads of one `ThreadPool` between two shut-downs, and their queue of calls.
+
+    At most `size` threads run sync code at any moment; each holds one of the `size`
+    places. A thread that waits for the event loop (`waiting_for_the_loop`: a sync
+    middleware inside `get_response`, `async_to_sync` in a sync view) gives its place up
+    meanwhile, so a queued call can start, and needs one again to go on: back from the
+    loop it takes a free place, or queues for one behind the calls already waiting, and
+    the thread that takes its request hands its own place over and ends. So threads are
+    what waiting costs (one per request waiting below a sync layer), never places, and
+    sync code above async code cannot cap how many requests are served.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.jobs: SimpleQueue[_Job | None] = SimpleQueue()
+        self.jobs: SimpleQueue[_Job | _Grant | None] = SimpleQueue()
         self.stopping = False
         self._lock = threading.Lock()
-        self._threads = 0
+        self._names = itertools.count()
+        self._threads = 0  # threads holding a place: running a call, or idle
         self._idle = 0
+        self._waiting = 0  # threads in a call but waiting for the loop: no place
+        self._live = 0
+        # Per thread, whether it runs sync code now: written without a lock (one dict
+        # store per call), summed when someone asks.
+        self._busy: dict[int, bool] = {}
+        self.slow_starts = 0  # calls that waited longer than SLOW_START for a place
+        self._warned: dict[str, float] = {}
 
-    def submit(self, job: _Job) -> None:
+    def submit(self, job: _Job | _Grant) -> None:
         self.jobs.put(job)
         if self.stopping:  # stopped from another thread just now: no thread will take it
             self._cancel_queued()
@@ -204,31 +258,94 @@ class _Workers:
                 self._idle -= 1  # that idle thread takes this call
                 return
             if self._threads >= self.size:
-                return  # every thread is busy: the call waits its turn
+                return  # every place is taken: the call waits its turn
             self._threads += 1
-            name = f"legato-sync_{self._threads - 1}"
-        # Daemon: a sync view stuck in user code must not keep the process alive after
-        # the server has drained and shut down.
-        threading.Thread(target=self._work, name=name, daemon=True).start()
+        self._start_thread()
+
+    def release(self) -> None:
+        """The calling thread waits for the loop: its place may serve a queued call."""
+        self._busy[threading.get_ident()] = False
+        with self._lock:
+            self._threads -= 1
+            self._waiting += 1
+            start = not self._idle and self._threads < self.size and not self.jobs.empty()
+            if start:
+                self._threads += 1
+        if start:
+            self._start_thread()
+
+    def resume(self) -> None:
+        """The calling thread is back from the loop: take a place before running on."""
+        with self._lock:
+            self._waiting -= 1
+            if self._threads < self.size:
+                self._threads += 1
+                self._busy[threading.get_ident()] = True
+                return
+        queued_at = time.monotonic()
+        grant = _allocate_lock()
+        grant.acquire()
+        self.submit(grant)
+        grant.acquire()  # released by the thread that hands its place over
+        self._busy[threading.get_ident()] = True
+        self._note_wait(getattr(_pool_thread, "func", None), queued_at)
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "threads": self._live,
+            "busy": sum(self._busy.values()),
+            "waiting_for_loop": self._waiting,
+            "queued": self.jobs.qsize(),
+            "slow_starts": self.slow_starts,
+        }
 
     def stop(self) -> None:
         self.stopping = True
         self._cancel_queued()
         self.jobs.put(None)  # each thread puts it back for the next one
 
+    def _start_thread(self) -> None:
+        # Daemon: a sync view stuck in user code must not keep the process alive after
+        # the server has drained and shut down.
+        name = f"legato-sync_{next(self._names)}"
+        with self._lock:
+            self._live += 1
+        threading.Thread(target=self._work, name=name, daemon=True).start()
+
     def _work(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self._busy.pop(threading.get_ident(), None)
+            with self._lock:
+                self._live -= 1
+
+    def _serve(self) -> None:
         threadlocal = SyncToAsync.threadlocal
         threadlocal.main_event_loop_pid = os.getpid()
+        _pool_thread.workers = self
+        busy = self._busy
+        ident = threading.get_ident()
         jobs = self.jobs
         while (job := jobs.get()) is not None:
-            func, args, kwargs, context, handling, future, loop, inbox, tasks = job
+            if not isinstance(job, tuple):
+                job.release()  # a grant: this thread's place goes to its holder
+                return
+            func, args, kwargs, context, handling, future, loop, inbox, tasks, queued_at = job
             del job
             if not future.cancelled():  # a caller cancelled while queued: skip, as asgiref
+                self._note_wait(func, queued_at)
                 # What asgiref's AsyncToSync looks for: the loop to run coroutines on, and
                 # where to record their tasks.
                 threadlocal.main_event_loop = loop
                 threadlocal.task_context = tasks
-                inbox.post(_run(context, handling, func, args, kwargs, future))
+                _pool_thread.func = func
+                busy[ident] = True
+                outcome = _run(context, handling, func, args, kwargs, future)
+                busy[ident] = False
+                _pool_thread.func = None
+                inbox.post(outcome)
+                del outcome
             # Dropped before waiting, so an idle thread keeps no request alive.
             del func, args, kwargs, context, handling, future, loop, inbox, tasks
             if jobs.empty():
@@ -237,6 +354,27 @@ class _Workers:
                 with self._lock:
                     self._idle += 1
         jobs.put(None)
+
+    def _note_wait(self, func: Callable[..., Any] | None, queued_at: float) -> None:
+        waited = time.monotonic() - queued_at
+        if waited <= SLOW_START:
+            return
+        name = dotted_name(func) if func is not None else "a sync call"
+        now = time.monotonic()
+        with self._lock:
+            self.slow_starts += 1
+            if now - self._warned.get(name, -SLOW_START_WARNING_EVERY) < SLOW_START_WARNING_EVERY:
+                return
+            self._warned[name] = now
+        logger.warning(
+            "%s waited %.0f ms for a thread: all %d threads of the sync pool are busy and "
+            "%d more calls are queued. Make the slow sync code async, or raise "
+            "thread_pool_size (LEGATO_THREAD_POOL_SIZE).",
+            name,
+            waited * 1000,
+            self.size,
+            self.jobs.qsize(),
+        )
 
     def _cancel_queued(self) -> None:
         while True:
@@ -247,10 +385,19 @@ class _Workers:
             if job is None:
                 self.jobs.put(None)  # another stop's sentinel: the threads still need it
                 return
+            if not isinstance(job, tuple):
+                job.release()  # the waiting thread goes on
+                continue
             future, loop = job[5], job[6]
             # A closed loop has nobody waiting for this call any more.
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(future.cancel)
+
+
+# A lock held by a thread back from the loop, queued like a call: the thread that takes
+# it releases it, which hands that thread's place over.
+_Grant = _thread.LockType
+_allocate_lock = _thread.allocate_lock
 
 
 def _run(
@@ -352,6 +499,63 @@ class _Inbox:
 
 def _nothing() -> None:
     pass
+
+
+def waiting_for_the_loop(wait: Callable[P, R]) -> Callable[P, R]:
+    """Wrap `wait`, a sync call that blocks until the event loop has done some work, so
+    that a pool thread making it gives its place in the pool up meanwhile.
+
+    What a sync layer above async code calls: `async_to_sync`, and the WSGI handler's
+    `run_async`. Outside the pool's threads, `wait` is simply called.
+    """
+
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        workers = getattr(_pool_thread, "workers", None)
+        if workers is None:
+            return wait(*args, **kwargs)
+        workers.release()
+        try:
+            return wait(*args, **kwargs)
+        finally:
+            workers.resume()
+
+    # Named as `wait` in error messages; its __dict__ is not copied, since a marker there
+    # could make this sync function pass for a coroutine function.
+    return functools.update_wrapper(call, wait, _NAME_ATTRIBUTES, ())
+
+
+_NAME_ATTRIBUTES = ("__module__", "__name__", "__qualname__", "__doc__")
+
+
+@overload
+def async_to_sync(
+    *, force_new_loop: bool = False
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, R]]: ...
+
+
+@overload
+def async_to_sync(
+    awaitable: Callable[P, Awaitable[R]], *, force_new_loop: bool = False
+) -> Callable[P, R]: ...
+
+
+def async_to_sync(
+    awaitable: Callable[P, Awaitable[R]] | None = None, *, force_new_loop: bool = False
+) -> Callable[P, R] | Callable[[Callable[P, Awaitable[R]]], Callable[P, R]]:
+    """asgiref's `async_to_sync`, which also frees the caller's place in Legato's pool.
+
+    In a sync view or middleware the call waits for the app's event loop; made from one
+    of the pool's threads, that thread no longer counts against `thread_pool_size` while
+    it waits, so sync code above async code never caps how many requests are served.
+    Use it as asgiref's: `async_to_sync(func)(...)` or `@async_to_sync`.
+    """
+    if awaitable is None:
+
+        def decorator(func: Callable[P, Awaitable[R]]) -> Callable[P, R]:
+            return async_to_sync(func, force_new_loop=force_new_loop)
+
+        return decorator
+    return waiting_for_the_loop(_asgiref_async_to_sync(awaitable, force_new_loop=force_new_loop))
 
 
 def async_unsafe(message: str | Callable[..., Any]) -> Any:

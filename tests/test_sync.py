@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import sys
 import threading
 import time
@@ -16,6 +17,8 @@ from typing import Any
 
 import pytest
 from asgiref.local import Local
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from legato.sync import ThreadPool, async_to_sync, iscoroutinefunction
 
@@ -297,3 +300,143 @@ def test_wrap_refuses_an_async_function(pool: ThreadPool) -> None:
 
     with pytest.raises(TypeError, match="await it directly"):
         pool.wrap(already_async)
+
+
+# ---------------------------------------------------------------- waiting for the loop
+
+
+async def test_threads_waiting_for_the_loop_leave_their_place_to_queued_calls() -> None:
+    pool = ThreadPool(1)
+    proceed = asyncio.Event()
+
+    async def wait_on_the_loop() -> str:
+        await proceed.wait()
+        return "back"
+
+    def sync_layer() -> str:
+        return async_to_sync(wait_on_the_loop)()
+
+    try:
+        # Three calls each waiting on the loop, with a pool of one thread: each frees
+        # its place, so the plain call queued after them still runs at once.
+        waiting = [in_pool(pool, sync_layer) for _ in range(3)]
+        assert await asyncio.wait_for(pool.run(lambda: "ran"), 5) == "ran"
+        stats = pool.stats()
+        assert stats["waiting_for_loop"] == 3
+        assert stats["busy"] == 0
+        proceed.set()
+        assert await asyncio.gather(*waiting) == ["back"] * 3
+        await pool.run(lambda: None)
+        # Back from the loop the extra threads end: the pool is at its size again.
+        await asyncio.sleep(0.1)
+        assert pool.stats()["threads"] <= pool.size
+        assert pool.stats()["waiting_for_loop"] == 0
+    finally:
+        proceed.set()
+        pool.shutdown()
+
+
+async def test_sync_code_that_runs_is_still_bounded_by_the_pool_size() -> None:
+    pool = ThreadPool(2)
+    lock = threading.Lock()
+    running, most = [0], [0]
+
+    async def nap() -> None:
+        await asyncio.sleep(0.01)
+
+    def mixed() -> None:
+        async_to_sync(nap)()  # waiting: not counted
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)  # running sync code: counted
+        with lock:
+            running[0] -= 1
+
+    try:
+        await asyncio.gather(*(pool.run(mixed) for _ in range(8)))
+        # Eight calls waited on the loop at once, but the sync code after the wait ran
+        # at most two at a time: a thread back from the loop takes a place first.
+        assert most[0] == pool.size
+        assert pool.stats()["threads"] <= pool.size
+    finally:
+        pool.shutdown()
+
+
+def slow_sync_view() -> None:
+    time.sleep(0.3)
+
+
+async def test_a_call_that_waits_for_a_thread_is_counted_and_named_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pool = ThreadPool(1)
+    try:
+        with caplog.at_level("WARNING", logger="legato.sync"):
+            await asyncio.gather(*(pool.run(slow_sync_view) for _ in range(3)))
+        assert pool.stats()["slow_starts"] == 2
+        warnings = [record.getMessage() for record in caplog.records]
+        assert len(warnings) == 1, warnings
+        assert "tests.test_sync.slow_sync_view waited" in warnings[0]
+        assert "all 1 threads of the sync pool are busy" in warnings[0]
+    finally:
+        pool.shutdown()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    size=st.integers(min_value=1, max_value=3),
+    calls=st.lists(st.sampled_from(["run", "wait", "wait-run", "nested"]), max_size=10),
+)
+def test_any_mix_of_calls_finishes_within_the_bound(size: int, calls: list[str]) -> None:
+    """Sync code runs at most `size` at a time, whatever waits on the loop in between,
+    and nothing is stuck or left counted once every call has returned."""
+    lock = threading.Lock()
+    running, most = [0], [0]
+
+    def sync_work() -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.002)
+        with lock:
+            running[0] -= 1
+
+    async def on_the_loop() -> None:
+        await asyncio.sleep(0.002)
+
+    async def main() -> dict[str, int]:
+        pool = ThreadPool(size)
+
+        async def nested_inner() -> None:
+            await pool.run(sync_work)
+
+        def call(kind: str) -> None:
+            if kind in ("run", "wait-run"):
+                sync_work()
+            if kind.startswith("wait"):
+                async_to_sync(on_the_loop)()
+            if kind == "wait-run":
+                sync_work()
+            if kind == "nested":
+                async_to_sync(nested_inner)()  # waits while another pool call runs
+
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(pool.run(functools.partial(call, kind)) for kind in calls)), 10
+            )
+            for _ in range(50):  # a thread counts itself idle just after it answers
+                stats = pool.stats()
+                if stats["threads"] <= size and stats["busy"] == 0:
+                    break
+                await asyncio.sleep(0.01)
+            return pool.stats()
+        finally:
+            pool.shutdown()
+
+    stats = asyncio.run(main())
+    assert most[0] <= size
+    assert stats["busy"] == 0
+    assert stats["waiting_for_loop"] == 0
+    assert stats["queued"] == 0
+    assert stats["threads"] <= size

@@ -34,7 +34,13 @@ from legato.http.redirects import escape_leading_slashes
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase, HttpResponsePermanentRedirect
 from legato.middleware.base import Middleware
-from legato.sync import PoolCall, ThreadPool, async_to_sync, iscoroutinefunction
+from legato.sync import (
+    PoolCall,
+    ThreadPool,
+    async_to_sync,
+    iscoroutinefunction,
+    waiting_for_the_loop,
+)
 from legato.urls.resolver import Resolver, Resolver404, ResolverMatch
 
 __all__ = [
@@ -156,8 +162,11 @@ class Handler:
             # In a pool thread started from the app's loop: asgiref finds that loop.
             return async_to_sync(func)
 
+        # A sync layer in a pool thread (below an async one) frees its place while it waits.
+        wait = waiting_for_the_loop(run_async)
+
         def call(*args: Any, **kwargs: Any) -> Any:
-            return run_async(func(*args, **kwargs))
+            return wait(func(*args, **kwargs))
 
         # Named as `func` in error messages; its __dict__ is not copied, since a marker
         # there could make this sync function pass for a coroutine function.
