@@ -56,10 +56,10 @@ __all__ = [
     "PoolCall",
     "ThreadPool",
     "async_to_sync",
-    "waiting_for_the_loop",
     "async_unsafe",
     "iscoroutinefunction",
     "sync_to_async",
+    "waiting_for_the_loop",
 ]
 
 P = ParamSpec("P")

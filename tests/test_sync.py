@@ -383,6 +383,49 @@ async def test_a_call_that_waits_for_a_thread_is_counted_and_named_once(
         pool.shutdown()
 
 
+class MixedCalls:
+    """Sync calls of a few shapes that record how many run sync code at once."""
+
+    def __init__(self, pool: ThreadPool) -> None:
+        self.pool = pool
+        self.lock = threading.Lock()
+        self.running = 0
+        self.most = 0
+
+    def sync_work(self) -> None:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.002)
+        with self.lock:
+            self.running -= 1
+
+    async def on_the_loop(self) -> None:
+        await asyncio.sleep(0.002)
+
+    async def nested(self) -> None:
+        await self.pool.run(self.sync_work)  # a pool call made while another one waits
+
+    def call(self, kind: str) -> None:
+        steps = {
+            "run": [self.sync_work],
+            "wait": [async_to_sync(self.on_the_loop)],
+            "wait-run": [async_to_sync(self.on_the_loop), self.sync_work],
+            "nested": [async_to_sync(self.nested)],
+        }
+        for step in steps[kind]:
+            step()
+
+
+async def settled_stats(pool: ThreadPool, size: int) -> dict[str, int]:
+    for _ in range(50):  # a thread counts itself idle just after it answers
+        stats = pool.stats()
+        if stats["threads"] <= size and stats["busy"] == 0:
+            break
+        await asyncio.sleep(0.01)
+    return stats
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     size=st.integers(min_value=1, max_value=3),
@@ -391,51 +434,19 @@ async def test_a_call_that_waits_for_a_thread_is_counted_and_named_once(
 def test_any_mix_of_calls_finishes_within_the_bound(size: int, calls: list[str]) -> None:
     """Sync code runs at most `size` at a time, whatever waits on the loop in between,
     and nothing is stuck or left counted once every call has returned."""
-    lock = threading.Lock()
-    running, most = [0], [0]
 
-    def sync_work() -> None:
-        with lock:
-            running[0] += 1
-            most[0] = max(most[0], running[0])
-        time.sleep(0.002)
-        with lock:
-            running[0] -= 1
-
-    async def on_the_loop() -> None:
-        await asyncio.sleep(0.002)
-
-    async def main() -> dict[str, int]:
+    async def main() -> tuple[int, dict[str, int]]:
         pool = ThreadPool(size)
-
-        async def nested_inner() -> None:
-            await pool.run(sync_work)
-
-        def call(kind: str) -> None:
-            if kind in ("run", "wait-run"):
-                sync_work()
-            if kind.startswith("wait"):
-                async_to_sync(on_the_loop)()
-            if kind == "wait-run":
-                sync_work()
-            if kind == "nested":
-                async_to_sync(nested_inner)()  # waits while another pool call runs
-
+        mixed = MixedCalls(pool)
         try:
-            await asyncio.wait_for(
-                asyncio.gather(*(pool.run(functools.partial(call, kind)) for kind in calls)), 10
-            )
-            for _ in range(50):  # a thread counts itself idle just after it answers
-                stats = pool.stats()
-                if stats["threads"] <= size and stats["busy"] == 0:
-                    break
-                await asyncio.sleep(0.01)
-            return pool.stats()
+            runs = (pool.run(functools.partial(mixed.call, kind)) for kind in calls)
+            await asyncio.wait_for(asyncio.gather(*runs), 10)
+            return mixed.most, await settled_stats(pool, size)
         finally:
             pool.shutdown()
 
-    stats = asyncio.run(main())
-    assert most[0] <= size
+    most, stats = asyncio.run(main())
+    assert most <= size
     assert stats["busy"] == 0
     assert stats["waiting_for_loop"] == 0
     assert stats["queued"] == 0
