@@ -8,9 +8,9 @@ body, and parts whose Content-Disposition carries 4,000 `;`. Then, with the fiel
 file counts switched off, what `data_upload_max_number_parts` alone lets through.
 
 Each body is fed to `BodyReader` in 64 KiB chunks in this process (CPU time of the feeding
-thread, which under a server is the event loop); the default-limit bodies are then POSTed
-once each to a real `legato run` server on 127.0.0.1 (CPU time of the server process,
-read from /proc, wall time to the first byte of the answer, and its status).
+thread, which under a server is the event loop), then POSTed once to a real `legato run`
+server on 127.0.0.1 with the same limits (CPU time of the server process, read from
+/proc, wall time to the first byte of the answer, and its status).
 `--in-process` skips the server. Run it under the benchmark lock
 (`flock /tmp/legato-bench.lock python -m bench.multipart_parts`) so nothing else shares
 the cores.
@@ -129,6 +129,10 @@ BODIES: dict[str, Callable[[], bytes]] = {
 
 # What data_upload_max_number_parts alone allows, once the field and file counts are off.
 UNCOUNTED = RequestLimits(data_upload_max_number_fields=None, data_upload_max_number_files=None)
+UNCOUNTED_ENVIRON = {
+    "LEGATO_DATA_UPLOAD_MAX_NUMBER_FIELDS": "none",
+    "LEGATO_DATA_UPLOAD_MAX_NUMBER_FILES": "none",
+}
 PARTS_LIMIT = UNCOUNTED.data_upload_max_number_parts or PARTS
 AT_THE_PART_LIMIT: dict[str, Callable[[], bytes]] = {
     f"{PARTS_LIMIT:,} fields": lambda: fields(PARTS_LIMIT),
@@ -174,14 +178,16 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def server() -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+def server(environ: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     command = [sys.executable, "-m", "legato.cli", "run", "bench.multipart_parts:app"]
     command += ["--port", str(port), "--log-level", "warning"]
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **environ}, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             _wait_until_serving(port, process)
             yield port, process
@@ -232,8 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nOnly data_upload_max_number_parts ({PARTS_LIMIT:,}): field and file counts off")
     report(AT_THE_PART_LIMIT, UNCOUNTED)
     if not options.in_process:
-        print(f"\nDefault limits, POSTed to legato run\n{'body':36} server CPU s  wall s  status")
-        serve(BODIES)
+        print("\nDefault limits, POSTed to legato run")
+        serve(BODIES, {})
+        print(f"\nOnly data_upload_max_number_parts ({PARTS_LIMIT:,}), POSTed to legato run")
+        serve(AT_THE_PART_LIMIT, UNCOUNTED_ENVIRON)
     return 0
 
 
@@ -247,8 +255,9 @@ def report(bodies: dict[str, Callable[[], bytes]], limits: RequestLimits) -> Non
         print(f"{name:36} {len(raw) / 2**20:5.1f} {parts:9,}  {seconds:16.3f}  {outcome}")
 
 
-def serve(bodies: dict[str, Callable[[], bytes]]) -> None:
-    with server() as (port, process):
+def serve(bodies: dict[str, Callable[[], bytes]], environ: dict[str, str]) -> None:
+    print(f"{'body':36} server CPU s  wall s  status")
+    with server(environ) as (port, process):
         post(port, fields(3))  # the first request pays for lazy imports; not measured
         for name, build in bodies.items():
             raw = build()

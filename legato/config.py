@@ -36,7 +36,7 @@ class Config:
     max_upload_size: int | None = 104_857_600
     data_upload_max_number_fields: int | None = 1000
     data_upload_max_number_files: int | None = 100
-    data_upload_max_number_parts: int | None = 10_000
+    data_upload_max_number_parts: int | None = 5_000
     file_upload_max_memory_size: int = 2_621_440
     file_upload_temp_dir: str | None = None
     websocket_max_message_size: int | None = 1_048_576

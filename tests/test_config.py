@@ -50,4 +50,4 @@ def test_multipart_count_limits_have_environment_overrides() -> None:
     config = Config.from_arguments({"data_upload_max_number_parts": 50}, environ=environ)
     assert config.data_upload_max_number_files == 5
     assert config.data_upload_max_number_parts is None
-    assert Config().data_upload_max_number_parts == 10_000
+    assert Config().data_upload_max_number_parts == 5_000

@@ -40,7 +40,7 @@ class RequestLimits:
     file_upload_max_memory_size: int = 2_621_440
     file_upload_temp_dir: str | None = None
     data_upload_max_number_files: int | None = 100
-    data_upload_max_number_parts: int | None = 10_000
+    data_upload_max_number_parts: int | None = 5_000
 
 
 DEFAULT_LIMITS = RequestLimits()
