@@ -60,7 +60,8 @@ def exchange_while_sending(address: tuple[str, int], raw: bytes) -> bytes:
             if not chunk:
                 break
             chunks.append(chunk)
-        sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):  # unblock the sender, if the server has not
+            sock.shutdown(socket.SHUT_RDWR)
         sender.join(timeout=30)
     return b"".join(chunks)
 
