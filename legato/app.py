@@ -157,6 +157,8 @@ class App:
                 data_upload_max_memory_size=config.data_upload_max_memory_size,
                 max_upload_size=config.max_upload_size,
                 data_upload_max_number_fields=config.data_upload_max_number_fields,
+                data_upload_max_number_files=config.data_upload_max_number_files,
+                data_upload_max_number_parts=config.data_upload_max_number_parts,
                 file_upload_max_memory_size=config.file_upload_max_memory_size,
                 file_upload_temp_dir=config.file_upload_temp_dir,
             ),

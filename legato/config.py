@@ -35,6 +35,8 @@ class Config:
     data_upload_max_memory_size: int | None = 2_621_440
     max_upload_size: int | None = 104_857_600
     data_upload_max_number_fields: int | None = 1000
+    data_upload_max_number_files: int | None = 100
+    data_upload_max_number_parts: int | None = 5_000
     file_upload_max_memory_size: int = 2_621_440
     file_upload_temp_dir: str | None = None
     websocket_max_message_size: int | None = 1_048_576
@@ -94,6 +96,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "data_upload_max_memory_size": _optional(int),
     "max_upload_size": _optional(int),
     "data_upload_max_number_fields": _optional(int),
+    "data_upload_max_number_files": _optional(int),
+    "data_upload_max_number_parts": _optional(int),
     "file_upload_max_memory_size": int,
     "file_upload_temp_dir": _optional(str),
     "websocket_max_message_size": _optional(int),

@@ -20,6 +20,7 @@ __all__ = [
     "SynchronousOnlyOperation",
     "TooManyFieldsSent",
     "TooManyFilesSent",
+    "TooManyPartsSent",
 ]
 
 
@@ -53,6 +54,10 @@ class TooManyFieldsSent(SuspiciousOperation):
 
 class TooManyFilesSent(SuspiciousOperation):
     """A form carries more files than `data_upload_max_number_files`."""
+
+
+class TooManyPartsSent(SuspiciousOperation):
+    """A multipart body has more parts than `data_upload_max_number_parts`."""
 
 
 class RequestDataTooBig(SuspiciousOperation):

@@ -40,3 +40,14 @@ def test_unknown_app_setting_is_refused_with_the_known_ones() -> None:
 def test_app_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEGATO_DEBUG", "1")
     assert App([]).debug is True
+
+
+def test_multipart_count_limits_have_environment_overrides() -> None:
+    environ = {
+        "LEGATO_DATA_UPLOAD_MAX_NUMBER_FILES": "5",
+        "LEGATO_DATA_UPLOAD_MAX_NUMBER_PARTS": "none",
+    }
+    config = Config.from_arguments({"data_upload_max_number_parts": 50}, environ=environ)
+    assert config.data_upload_max_number_files == 5
+    assert config.data_upload_max_number_parts is None
+    assert Config().data_upload_max_number_parts == 5_000

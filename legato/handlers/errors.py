@@ -26,6 +26,8 @@ from legato.exceptions import (
     RequestTimeout,
     SuspiciousOperation,
     TooManyFieldsSent,
+    TooManyFilesSent,
+    TooManyPartsSent,
 )
 from legato.handlers import debug_page
 from legato.http.request import HttpRequest
@@ -55,6 +57,10 @@ _TITLES = {
 }
 
 
+# Over a count limit: the message names the limit and the number, nothing about the server.
+_TOO_MANY = TooManyFieldsSent | TooManyFilesSent | TooManyPartsSent
+
+
 def status_for_exception(exc: BaseException) -> int:
     if isinstance(exc, Http404):
         return 404
@@ -71,7 +77,7 @@ def status_for_exception(exc: BaseException) -> int:
 
 def _public_detail(exc: BaseException, status: int) -> str:
     """Say what was wrong with the request when that leaks nothing about the server."""
-    if isinstance(exc, BadRequest | RequestDataTooBig | TooManyFieldsSent | RequestTimeout):
+    if isinstance(exc, BadRequest | RequestDataTooBig | _TOO_MANY | RequestTimeout):
         return str(exc)
     if status == 404 and isinstance(exc, Http404) and type(exc) is Http404:
         return str(exc)

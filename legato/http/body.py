@@ -7,10 +7,12 @@ past it fails in the `feed()` that crosses it, before that chunk is kept.
 
 - Non-multipart bodies are buffered whole, up to `data_upload_max_memory_size`; the
   request parses urlencoded forms and JSON from them lazily.
-- `multipart/form-data` is parsed while it streams (`multipart.MultipartReader`): fields
-  against `data_upload_max_memory_size` and the field count, files spooled to disk past
-  `file_upload_max_memory_size` and against `max_upload_size`. The whole multipart body,
-  framing included, may not exceed `max_upload_size + data_upload_max_memory_size`.
+- `multipart/form-data` is parsed while it streams (`multipart.MultipartReader`): every
+  part against `data_upload_max_number_parts`, fields and part headers against
+  `data_upload_max_memory_size` and the field count, files spooled to disk past
+  `file_upload_max_memory_size` and against `max_upload_size` and the file count. The
+  whole multipart body, framing included, may not exceed
+  `max_upload_size + data_upload_max_memory_size`.
 
 Whoever holds the temp files closes them: the reader until `finish()`, then the
 `RequestBody` it returns.
@@ -38,6 +40,7 @@ class RequestLimits:
     file_upload_max_memory_size: int = 2_621_440
     file_upload_temp_dir: str | None = None
     data_upload_max_number_files: int | None = 100
+    data_upload_max_number_parts: int | None = 5_000
 
 
 DEFAULT_LIMITS = RequestLimits()

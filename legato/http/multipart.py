@@ -1,7 +1,9 @@
 """Parse multipart/form-data while it streams in, and hold the files it uploads.
 
 `MultipartReader` connects python-multipart's callback parser to Legato's limits; it is
-sans-io and only ever sees the chunks `body.BodyReader` feeds it. Per part:
+sans-io and only ever sees the chunks `body.BodyReader` feeds it. Every part, kept or
+not, is counted by `_form_budget.FormBudget` as soon as the parser reaches it, so a body
+of many small parts is refused after the limit's worth of them. Per part:
 
 - a field (no `filename`) is counted against `data_upload_max_number_fields`, its name
   and value bytes against `data_upload_max_memory_size`, and decoded with the part's
@@ -11,7 +13,11 @@ sans-io and only ever sees the chunks `body.BodyReader` feeds it. Per part:
   `file_upload_max_memory_size`. That threshold also caps the bytes all the files of
   one request keep in memory together, so many small files cannot add up in RAM;
 - a part without a form-data name, or a file input sent empty (`filename=""`), is
-  skipped, as Django does.
+  counted and then skipped, as Django does;
+- its headers are bounded in number and size, their bytes count against
+  `data_upload_max_memory_size`, and a header with more than `MAX_HEADER_PARAMETERS`
+  parameters is refused before it is parsed (each parameter costs the parser far more
+  than a byte of data).
 
 Syntax errors and truncated bodies raise `BadRequest`. `UploadedFile` is Django's
 uploaded-file API; its name is sanitised to a bare file name on the way in.
@@ -29,7 +35,8 @@ from typing import IO, TYPE_CHECKING
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, MultipartState
 
-from legato.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from legato.exceptions import BadRequest
+from legato.http._form_budget import FormBudget
 from legato.http.headers import parse_header_parameters
 from legato.http.querydict import MultiValueDict, QueryDict
 
@@ -41,6 +48,9 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_CHUNK_SIZE", "MultipartReader", "UploadedFile", "sanitize_file_name"]
 
 DEFAULT_CHUNK_SIZE = 64 * 2**10
+
+# Content-Disposition needs three (form-data; name; filename), four with filename*.
+MAX_HEADER_PARAMETERS = 16
 
 # Django's rule: printable ASCII, at most 200 characters, not ending in a space.
 _BOUNDARY = re.compile(r"[ -~]{0,199}[!-~]")
@@ -246,6 +256,7 @@ class MultipartReader:
             _checked_boundary(boundary).encode("latin-1"),
             callbacks={
                 "on_part_begin": self._on_part_begin,
+                "on_header_begin": self._on_header_begin,
                 "on_header_field": self._on_header_field,
                 "on_header_value": self._on_header_value,
                 "on_header_end": self._on_header_end,
@@ -255,6 +266,7 @@ class MultipartReader:
             },
         )
         self._limits = limits
+        self._budget = FormBudget(limits)
         self._post = QueryDict(mutable=True)
         self._files: MultiValueDict[UploadedFile] = MultiValueDict()
         self._open_files: list[tempfile.SpooledTemporaryFile[bytes]] = []
@@ -263,8 +275,7 @@ class MultipartReader:
         self._header_name = bytearray()
         self._header_value = bytearray()
         self._started = False
-        self._field_count = self._field_bytes = 0
-        self._file_count = self._file_bytes = self._memory_bytes = 0
+        self._memory_bytes = 0
 
     def feed(self, chunk: bytes) -> None:
         self._started = True
@@ -294,13 +305,19 @@ class MultipartReader:
         self._part = None
 
     def _on_part_begin(self) -> None:
+        self._budget.begin_part()
         self._headers = {}
         self._part = None
 
+    def _on_header_begin(self) -> None:
+        self._budget.begin_header()
+
     def _on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._budget.header_bytes(end - start)
         self._header_name += data[start:end]
 
     def _on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._budget.header_bytes(end - start)
         self._header_value += data[start:end]
 
     def _on_header_end(self) -> None:
@@ -314,7 +331,7 @@ class MultipartReader:
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
         part = self._part
         if isinstance(part, _FieldPart):
-            self._count_field_bytes(end - start)
+            self._budget.form_bytes(end - start)
             part.data += memoryview(data)[start:end]
         elif part is not None:
             self._write_file(part, memoryview(data)[start:end])
@@ -327,53 +344,36 @@ class MultipartReader:
             self._files.appendlist(part.name, part.to_upload())
 
     def _start_part(self) -> _FieldPart | _FilePart | None:
-        disposition, params = parse_header_parameters(
-            self._headers.get(b"content-disposition", b"").decode("latin-1")
-        )
+        disposition, params = self._header_parameters(b"content-disposition")
+        # Counted before anything can skip the part: skipped parts cost the parser too.
+        if "filename" in params:
+            self._budget.file()
+        else:
+            self._budget.field()
         if disposition != "form-data" or "name" not in params:
             return None
         name = _from_latin1(params["name"]).strip()
-        content_type, type_params = parse_header_parameters(
-            self._headers.get(b"content-type", b"").decode("latin-1")
-        )
+        content_type, type_params = self._header_parameters(b"content-type")
         if "filename" not in params:
-            return self._start_field(name, type_params.get("charset"))
+            self._budget.form_bytes(len(name))
+            return _FieldPart(name, type_params.get("charset"))
         file_name = sanitize_file_name(_from_latin1(params["filename"]))
         if not file_name:
             return None
         return self._start_file(name, file_name, content_type, type_params)
 
-    def _start_field(self, name: str, charset: str | None) -> _FieldPart:
-        self._field_count += 1
-        limit = self._limits.data_upload_max_number_fields
-        if limit is not None and self._field_count > limit:
-            raise TooManyFieldsSent(
-                f"The multipart form has more than {limit} fields "
-                "(data_upload_max_number_fields); send fewer fields or raise the limit."
+    def _header_parameters(self, name: bytes) -> tuple[str, dict[str, str]]:
+        value = self._headers.get(name, b"")
+        if value.count(b";") > MAX_HEADER_PARAMETERS:
+            raise BadRequest(
+                f"Malformed multipart body: a part's {name.decode()} header has more than "
+                f"{MAX_HEADER_PARAMETERS} parameters; send the name and filename only."
             )
-        self._count_field_bytes(len(name))
-        return _FieldPart(name, charset)
-
-    def _count_field_bytes(self, size: int) -> None:
-        self._field_bytes += size
-        limit = self._limits.data_upload_max_memory_size
-        if limit is not None and self._field_bytes > limit:
-            raise RequestDataTooBig(
-                f"The form fields of the multipart body are larger than "
-                f"data_upload_max_memory_size ({limit} bytes); send less form data or raise "
-                "the limit."
-            )
+        return parse_header_parameters(value.decode("latin-1"))
 
     def _start_file(
         self, name: str, file_name: str, content_type: str, params: dict[str, str]
     ) -> _FilePart:
-        self._file_count += 1
-        limit = self._limits.data_upload_max_number_files
-        if limit is not None and self._file_count > limit:
-            raise TooManyFilesSent(
-                f"The multipart form has more than {limit} files "
-                "(data_upload_max_number_files); send fewer files or raise the limit."
-            )
         # Not a `with`: the file outlives this call; close() or the RequestBody closes it.
         file = tempfile.SpooledTemporaryFile(  # noqa: SIM115
             max_size=self._limits.file_upload_max_memory_size,
@@ -390,13 +390,7 @@ class MultipartReader:
 
     def _write_file(self, part: _FilePart, data: memoryview) -> None:
         size = len(data)
-        self._file_bytes += size
-        limit = self._limits.max_upload_size
-        if limit is not None and self._file_bytes > limit:
-            raise RequestDataTooBig(
-                f"The files in the multipart body are larger than max_upload_size "
-                f"({limit} bytes); upload smaller files or raise the limit."
-            )
+        self._budget.file_bytes(size)
         part.file.write(data)
         part.size += size
         if part.in_memory:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import warnings
 
@@ -195,6 +196,27 @@ def test_oversized_body_is_a_413() -> None:
     with Client(app) as client:
         assert client.post("/", b"x" * 999, content_type="text/plain").text == "999"
         assert client.post("/", b"x" * 1001, content_type="text/plain").status_code == 413
+
+
+def test_multipart_count_limits_are_app_settings_and_the_400_names_them() -> None:
+    async def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(str(len(request.POST.getlist("a"))))
+
+    app = App(
+        [path("", view)],
+        data_upload_max_number_fields=None,
+        data_upload_max_number_files=1,
+        data_upload_max_number_parts=3,
+    )
+    with Client(app) as client:
+        assert client.post("/", {"a": ["1", "2", "3"]}).text == "3"
+        too_many_parts = client.post("/", {"a": ["1", "2", "3", "4"]})
+        files = [io.BytesIO(b"x"), io.BytesIO(b"y")]
+        too_many_files = client.post("/", {"f": files})
+    assert too_many_parts.status_code == 400
+    assert "more than 3 parts (data_upload_max_number_parts)" in too_many_parts.text
+    assert too_many_files.status_code == 400
+    assert "more than 1 files (data_upload_max_number_files)" in too_many_files.text
 
 
 def test_json_clients_get_json_errors() -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 from dataclasses import dataclass, field
 from typing import IO
@@ -9,9 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from legato.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from legato.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    TooManyPartsSent,
+)
+from legato.http._form_budget import MAX_PART_HEADER_SIZE, MAX_PART_HEADERS
 from legato.http.body import BodyReader, RequestBody, RequestLimits
-from legato.http.multipart import UploadedFile
+from legato.http.multipart import MAX_HEADER_PARAMETERS, UploadedFile
 
 BOUNDARY = "----LegatoBoundary7MA4YWxk"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}".encode()
@@ -162,7 +171,8 @@ def test_fields_over_memory_limit_raise() -> None:
 
 
 def test_files_do_not_count_against_field_memory_limit() -> None:
-    limits = RequestLimits(data_upload_max_memory_size=100)
+    # The two parts' headers take about 110 bytes of the budget; the file takes none.
+    limits = RequestLimits(data_upload_max_memory_size=300)
     raw = Form(fields=[("a", "1")], files=[("f", "a.bin", "x/y", b"q" * 5000)]).encode()
     body = parse(raw, limits, chunk_size=512)
     assert files_of(body)["f"] == [("a.bin", b"q" * 5000)]
@@ -303,6 +313,21 @@ def test_utf8_names_and_values_and_part_charset() -> None:
     }
 
 
+@pytest.mark.parametrize("charset", ["idna", "punycode", "undefined", "base64", "utf-16", "x\x00y"])
+def test_part_charset_that_cannot_decode_text_falls_back_to_utf8(charset: str) -> None:
+    raw = (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n'
+            f"Content-Type: text/plain; charset={charset}\r\n\r\n"
+        ).encode()
+        + "caf\u00e9\r\n".encode()
+        + f"--{BOUNDARY}--\r\n".encode()
+    )
+    body = parse(raw)
+    assert body.post is not None
+    assert isinstance(body.post["a"], str)
+
+
 def test_failed_feed_closes_spooled_files() -> None:
     limits = RequestLimits(max_upload_size=100)
     form = Form(files=[("f", "a", "x/y", b"1" * 10), ("g", "b", "x/y", b"2" * 200)])
@@ -398,6 +423,7 @@ def test_arbitrary_bytes_raise_only_request_errors(chunks: list[bytes], prefix: 
         max_upload_size=300,
         data_upload_max_number_fields=3,
         data_upload_max_number_files=2,
+        data_upload_max_number_parts=4,
     )
     if prefix:
         chunks = [f"--{BOUNDARY}\r\n".encode(), *chunks]
@@ -406,7 +432,7 @@ def test_arbitrary_bytes_raise_only_request_errors(chunks: list[bytes], prefix: 
         for chunk in chunks:
             reader.feed(chunk)
         reader.finish().close()
-    except (BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+    except (BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, TooManyPartsSent):
         pass
     finally:
         reader.close()
@@ -420,5 +446,229 @@ def test_corrupted_valid_body_raises_only_request_errors(
     raw = form.encode()
     position = min(position, len(raw))
     corrupted = raw[:position] + noise + raw[position:]
-    with contextlib.suppress(BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+    with contextlib.suppress(
+        BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, TooManyPartsSent
+    ):
         parse(corrupted, chunk_size=7).close()
+
+
+# Every part counts, kept or skipped: a body of many small parts is refused at the limit.
+
+UNNAMED = f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nx\r\n".encode()
+HEADERLESS = f"--{BOUNDARY}\r\n\r\nx\r\n".encode()
+OTHER_DISPOSITION = (
+    f'--{BOUNDARY}\r\nContent-Disposition: attachment; name="a"\r\n\r\nx\r\n'.encode()
+)
+EMPTY_FILENAME = (
+    f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename=""\r\n\r\n\r\n'.encode()
+)
+CLOSE = f"--{BOUNDARY}--\r\n".encode()
+NO_COUNTS = RequestLimits(
+    data_upload_max_number_fields=None,
+    data_upload_max_number_files=None,
+    data_upload_max_number_parts=None,
+)
+
+
+@pytest.mark.parametrize("part", [UNNAMED, HEADERLESS, OTHER_DISPOSITION])
+def test_parts_without_a_form_data_name_count_as_fields(part: bytes) -> None:
+    limits = RequestLimits(data_upload_max_number_fields=3)
+    parse(part * 3 + CLOSE, limits).close()
+    with pytest.raises(TooManyFieldsSent, match="more than 3 fields"):
+        parse(part * 4 + CLOSE, limits)
+
+
+def test_empty_filename_parts_count_as_files() -> None:
+    limits = RequestLimits(data_upload_max_number_files=2)
+    assert not parse(EMPTY_FILENAME * 2 + CLOSE, limits).files
+    with pytest.raises(TooManyFilesSent, match="more than 2 files"):
+        parse(EMPTY_FILENAME * 3 + CLOSE, limits)
+
+
+def test_parts_over_the_part_limit_raise_whatever_they_are() -> None:
+    limits = RequestLimits(
+        data_upload_max_number_fields=None,
+        data_upload_max_number_files=None,
+        data_upload_max_number_parts=4,
+    )
+    field = Form(fields=[("a", "1")]).encode()[: -len(CLOSE)]
+    parse(field + UNNAMED + EMPTY_FILENAME + HEADERLESS + CLOSE, limits).close()
+    with pytest.raises(
+        TooManyPartsSent, match=r"more than 4 parts \(data_upload_max_number_parts\)"
+    ):
+        parse(field + UNNAMED + EMPTY_FILENAME + HEADERLESS + field + CLOSE, limits)
+
+
+def test_part_over_the_limit_is_refused_at_its_boundary_before_its_headers() -> None:
+    limits = dataclasses.replace(NO_COUNTS, data_upload_max_number_parts=2)
+    reader = BodyReader(CONTENT_TYPE, None, limits)
+    reader.feed(UNNAMED * 2)
+    with pytest.raises(TooManyPartsSent):
+        reader.feed(f"--{BOUNDARY}\r\n".encode())
+
+
+def test_many_part_body_is_refused_within_the_first_chunks_past_the_limit() -> None:
+    # A million-part bomb must cost what the limit's worth of parts costs, not the body.
+    raw = UNNAMED * 200_000 + CLOSE
+    fed, refusal = feed_until_refused(BodyReader(CONTENT_TYPE, len(raw), RequestLimits()), raw)
+    assert isinstance(refusal, TooManyFieldsSent)
+    assert fed <= len(UNNAMED) * 1001 + 65536
+
+
+def feed_until_refused(reader: BodyReader, raw: bytes, step: int = 65536) -> tuple[int, Exception]:
+    """Feed `raw` as a server would; return the bytes fed when it was refused, and why."""
+    for start in range(0, len(raw), step):
+        try:
+            reader.feed(raw[start : start + step])
+        except (BadRequest, SuspiciousOperation) as exc:
+            return start + step, exc
+    pytest.fail("the whole body was accepted")
+
+
+def test_part_with_too_many_headers_raises_badrequest() -> None:
+    head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n'.encode()
+    extra = b"X-A: 1\r\n" * (MAX_PART_HEADERS - 1)
+    parse(head + extra + b"\r\nv\r\n" + CLOSE).close()
+    with pytest.raises(BadRequest, match="Malformed multipart body"):
+        parse(head + extra + b"X-B: 2\r\n\r\nv\r\n" + CLOSE)
+
+
+def test_part_headers_over_the_size_cap_raise_badrequest() -> None:
+    # Several headers, each short enough for python-multipart's per-line cap.
+    count = MAX_PART_HEADERS - 1
+    line = b"X-A: " + b"y" * (MAX_PART_HEADER_SIZE // count) + b"\r\n"
+    head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n'.encode()
+    reader = BodyReader(CONTENT_TYPE, None, RequestLimits())
+    with pytest.raises(BadRequest, match=f"larger than {MAX_PART_HEADER_SIZE} bytes"):
+        reader.feed(head + line * count)
+
+
+def test_part_header_bytes_count_against_the_form_memory_limit() -> None:
+    limits = dataclasses.replace(NO_COUNTS, data_upload_max_memory_size=1000)
+    header_bytes = len("Content-Disposition") + len("form-data")
+    parse(UNNAMED * (1000 // header_bytes) + CLOSE, limits).close()
+    with pytest.raises(RequestDataTooBig, match="part headers"):
+        parse(UNNAMED * (1000 // header_bytes + 1) + CLOSE, limits)
+
+
+@pytest.mark.parametrize("header", ["Content-Disposition", "Content-Type"])
+def test_header_with_too_many_parameters_raises_before_parsing(header: str) -> None:
+    def part(semicolons: int) -> bytes:
+        padding = ";" * (semicolons - 1)  # one more comes with the name or charset
+        return (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="a"'
+            f"{padding if header == 'Content-Disposition' else ''}\r\n"
+            f"Content-Type: text/plain; charset=utf-8"
+            f"{padding if header == 'Content-Type' else ''}\r\n\r\nv\r\n"
+        ).encode()
+
+    assert form_of(parse(part(MAX_HEADER_PARAMETERS) + CLOSE)) == {"a": ["v"]}
+    with pytest.raises(BadRequest, match=f"{header.lower()} header has more than"):
+        parse(part(MAX_HEADER_PARAMETERS + 1) + CLOSE)
+
+
+# Parts of every kind, in any order: the counts are all that decides acceptance.
+
+PART_KINDS: dict[str, tuple[bytes, str]] = {
+    "field": (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n\r\nv\r\n'.encode(),
+        "field",
+    ),
+    "file": (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n'
+        f"Content-Type: text/plain\r\n\r\nx\r\n".encode(),
+        "file",
+    ),
+    "empty filename": (EMPTY_FILENAME, "file"),
+    "unnamed": (UNNAMED, "field"),
+    "headerless": (HEADERLESS, "field"),
+    "other disposition": (OTHER_DISPOSITION, "field"),
+    "unnamed file": (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; filename="a.txt"\r\n\r\nx\r\n'.encode(),
+        "file",
+    ),
+}
+limit = st.one_of(st.none(), st.integers(min_value=0, max_value=6))
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from(sorted(PART_KINDS)), max_size=10),
+    limit,
+    limit,
+    limit,
+    st.integers(min_value=1, max_value=200),
+)
+def test_any_parts_are_accepted_exactly_when_every_count_is_within_its_limit(
+    kinds: list[str], parts: int | None, fields: int | None, files: int | None, chunk: int
+) -> None:
+    limits = RequestLimits(
+        data_upload_max_number_parts=parts,
+        data_upload_max_number_fields=fields,
+        data_upload_max_number_files=files,
+    )
+    counts = {"field": 0, "file": 0}
+    for kind in kinds:
+        counts[PART_KINDS[kind][1]] += 1
+    within = (
+        (parts is None or len(kinds) <= parts)
+        and (fields is None or counts["field"] <= fields)
+        and (files is None or counts["file"] <= files)
+    )
+    raw = b"".join(PART_KINDS[kind][0] for kind in kinds) + CLOSE
+    try:
+        body = parse(raw, limits, chunk_size=chunk)
+    except (TooManyPartsSent, TooManyFieldsSent, TooManyFilesSent):
+        assert not within
+    else:
+        assert within
+        assert body.post is not None
+        assert body.files is not None
+        assert len(body.post.getlist("a")) == kinds.count("field")
+        assert len(body.files.getlist("f")) == kinds.count("file")
+        body.close()
+
+
+part_header = st.sampled_from(
+    [
+        b"Content-Disposition: form-data",
+        b'Content-Disposition: form-data; name="a"',
+        b'Content-Disposition: form-data; name="f"; filename="a.txt"',
+        b'Content-Disposition: form-data; name="f"; filename=""',
+        b"Content-Disposition: attachment",
+        b"Content-Type: text/plain; charset=idna",
+        b"Content-Type: text/plain" + b";" * 20,
+        b"X-Long: " + b"y" * 5000,
+        b"X-A: 1",
+    ]
+)
+any_part = st.builds(
+    lambda headers, data: (
+        f"--{BOUNDARY}\r\n".encode()
+        + b"".join(header + b"\r\n" for header in headers)
+        + b"\r\n"
+        + data
+        + b"\r\n"
+    ),
+    st.lists(part_header, max_size=10),
+    st.binary(max_size=50),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(any_part, max_size=8), limit, st.integers(min_value=1, max_value=300))
+def test_any_parts_raise_only_request_errors_and_never_pass_the_part_limit(
+    parts: list[bytes], part_limit: int | None, chunk: int
+) -> None:
+    limits = RequestLimits(
+        data_upload_max_memory_size=2000,
+        data_upload_max_number_fields=None,
+        data_upload_max_number_files=None,
+        data_upload_max_number_parts=part_limit,
+    )
+    try:
+        body = parse(b"".join(parts) + CLOSE, limits, chunk_size=chunk)
+    except (BadRequest, SuspiciousOperation):
+        return
+    assert part_limit is None or len(parts) <= part_limit
+    body.close()
