@@ -16,8 +16,6 @@ def legacy(get_response):
     return middleware
 
 
-
-
 def async_stamp(get_response):
     async def middleware(request):
         response = await get_response(request)
