@@ -7,7 +7,8 @@ of many small parts is refused after the limit's worth of them. Per part:
 
 - a field (no `filename`) is counted against `data_upload_max_number_fields`, its name
   and value bytes against `data_upload_max_memory_size`, and decoded with the part's
-  charset (UTF-8 by default; undecodable bytes become U+FFFD);
+  charset (UTF-8 by default, or if Python does not know it; a codec that cannot decode
+  text answers 400; undecodable bytes become U+FFFD);
 - a file is counted against `data_upload_max_number_files`, its bytes against
   `max_upload_size`, and written to a `SpooledTemporaryFile` that moves to disk past
   `file_upload_max_memory_size`. That threshold also caps the bytes all the files of
@@ -37,6 +38,7 @@ from python_multipart.multipart import MultipartParser, MultipartState
 
 from legato.exceptions import BadRequest
 from legato.http._form_budget import FormBudget
+from legato.http.charsets import charset_for_decoding
 from legato.http.headers import parse_header_parameters
 from legato.http.querydict import MultiValueDict, QueryDict
 
@@ -430,9 +432,7 @@ def _from_latin1(value: str) -> str:
 
 
 def _decode(data: bytearray, charset: str | None) -> str:
-    if charset:
-        try:
-            return data.decode(charset, "replace")
-        except (LookupError, ValueError):
-            pass  # an unknown or non-text codec: fall back to UTF-8 like a browser would
-    return data.decode("utf-8", "replace")
+    # The request's own guard: a name Python does not know means UTF-8; a codec that
+    # cannot decode text is refused (UnsupportedCharset, 400) rather than guessed.
+    encoding = (charset_for_decoding(charset) if charset else None) or "utf-8"
+    return data.decode(encoding, "replace")
