@@ -48,8 +48,13 @@ _PATH_SAFE = "/:@&+$,-_.!~*'()"
 _URI_SAFE = "/#%[]=:;$&()+,!?*@'~"
 
 
-class RawPostDataException(Exception):
-    """`request.body` was asked for after the body had been parsed as it streamed."""
+class RawPostDataException(BadRequest):
+    """`request.body` was asked for after the body had been parsed as it streamed.
+
+    Legato parses multipart bodies while they stream, so this happens whenever a client
+    sends a form to a view that reads `request.body`: the client's choice, answered
+    with 400 (Django, which raises it for a programming error, answers 500).
+    """
 
 
 class _Unset(enum.Enum):

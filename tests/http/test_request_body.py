@@ -111,3 +111,18 @@ def test_put_form_is_parsed_too() -> None:
     request = posted(b"application/x-www-form-urlencoded", b"a=1")
     request.method = "PUT"
     assert dict(request.POST.lists()) == {"a": ["1"]}
+
+
+def test_multipart_sent_to_a_view_that_reads_the_body_is_a_bad_request() -> None:
+    from legato import App
+    from legato.http import JsonResponse
+    from legato.test import Client
+    from legato.urls import path
+
+    async def greeting(request: HttpRequest) -> JsonResponse:
+        return JsonResponse({"length": len(request.body)})
+
+    client = Client(App([path("greeting/", greeting)]), raise_request_exception=False)
+    response = client.post("/greeting/", {"name": "Ada"})  # the client sends multipart
+    assert response.status_code == 400
+    assert b"request.POST and request.FILES" in response.content
