@@ -8,6 +8,7 @@ handler; each request then goes straight to `handlers.asgi.ASGIHandler`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import os
@@ -30,6 +31,7 @@ from legato.lifespan import Hook, Lifespan, LifespanFactory, Resource, serve_lif
 from legato.sync import ThreadPool
 from legato.urls.resolver import Resolver
 from legato.views.adapt import adapt_view
+from legato.watchdog import LoopWatch, default_threshold, watchdog
 
 __all__ = ["App"]
 
@@ -83,6 +85,7 @@ class App:
         self._resolver: Resolver | None = None
         self._asgi: ASGIHandler | None = None
         self._websockets: WebSocketHandler | None = None
+        self._loop_watch: LoopWatch | None = None
 
     @property
     def debug(self) -> bool:
@@ -106,10 +109,12 @@ class App:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            await (self._asgi or self.build())(scope, receive, send)
+            await (self._asgi or self._first_build())(scope, receive, send)
         elif kind == "lifespan":
             await serve_lifespan(self, scope, receive, send)
         elif kind == "websocket":
+            if self._websockets is None:
+                self.watch_event_loop()
             await (self._websockets or self._build_websockets())(scope, receive, send)
         else:
             raise ValueError(f"Legato does not handle ASGI scope type {kind!r}.")
@@ -118,8 +123,46 @@ class App:
         """Return a WSGI callable for this same app (one event loop per worker process)."""
         return WSGIHandler(self)
 
+    @property
+    def stall_threshold(self) -> float:
+        """Seconds the event loop may be blocked before a warning names the culprit; 0: off."""
+        threshold = self.config.stall_threshold
+        return default_threshold(self.debug) if threshold is None else threshold
+
+    def watch_event_loop(self) -> None:
+        """Warn, naming the view and line, when the running loop is blocked (idempotent)."""
+        watch = watchdog.watch(self.stall_threshold)
+        if watch is not None:
+            self._loop_watch = watch
+
+    def stats(self) -> dict[str, int]:
+        """The runtime counters, read without locks (each value may be a moment old).
+
+        - `requests_in_flight`: HTTP requests being served (ASGI);
+        - `pool_size`, `pool_threads`, `pool_busy`, `pool_waiting_for_loop`,
+          `pool_queued`: the sync pool's bound, its threads, those running sync code,
+          those waiting for the event loop (holding no place), and calls waiting for one;
+        - `pool_slow_starts`: sync calls that waited more than 100 ms for a place;
+        - `loop_stalls`: times the event loop was blocked past `stall_threshold`;
+        - `disconnect_cancellations`: views or streams cancelled because the client left.
+        """
+        pool = self.thread_pool.stats()
+        disconnects = self._asgi.disconnects if self._asgi is not None else None
+        return {
+            "requests_in_flight": len(disconnects.in_flight) if disconnects else 0,
+            "pool_size": self.thread_pool.size,
+            "pool_threads": pool["threads"],
+            "pool_busy": pool["busy"],
+            "pool_waiting_for_loop": pool["waiting_for_loop"],
+            "pool_queued": pool["queued"],
+            "pool_slow_starts": pool["slow_starts"],
+            "loop_stalls": self._loop_watch.stalls if self._loop_watch is not None else 0,
+            "disconnect_cancellations": disconnects.cancelled_views if disconnects else 0,
+        }
+
     async def startup(self, server_state: dict[str, Any] | None = None) -> None:
         """Build the app, then run its lifespan start-up; `server_state` is ASGI's."""
+        self.watch_event_loop()  # first, so that a blocking start-up hook is named too
         self.build().draining = False  # an app may be started again after a shut-down
         self._build_websockets().draining = False  # checks allowed_origins at start-up
         await self.lifespan.startup(self, server_state)
@@ -134,6 +177,7 @@ class App:
         if self._websockets is not None:
             await self._websockets.drain(self.config.shutdown_grace)
         await self.lifespan.shutdown()
+        watchdog.unwatch(asyncio.get_running_loop())
 
     def build(self) -> ASGIHandler:
         """Compile URLs, middleware and error views; idempotent."""
@@ -165,6 +209,11 @@ class App:
             allowed_hosts=AllowedHosts(config.allowed_hosts),
         )
         return self._asgi
+
+    def _first_build(self) -> ASGIHandler:
+        # A server that sends no lifespan events: start watching at the first request.
+        self.watch_event_loop()
+        return self.build()
 
     def _build_websockets(self) -> WebSocketHandler:
         if self._websockets is None:

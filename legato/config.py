@@ -32,6 +32,7 @@ class Config:
     request_timeout: float | None = None
     shutdown_grace: float = 10.0
     thread_pool_size: int | None = None
+    stall_threshold: float | None = None  # None: 0.1 s with debug, else 0.5 s; 0: off
     data_upload_max_memory_size: int | None = 2_621_440
     max_upload_size: int | None = 104_857_600
     data_upload_max_number_fields: int | None = 1000
@@ -93,6 +94,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "request_timeout": _optional(float),
     "shutdown_grace": float,
     "thread_pool_size": _optional(int),
+    "stall_threshold": _optional(float),
     "data_upload_max_memory_size": _optional(int),
     "max_upload_size": _optional(int),
     "data_upload_max_number_fields": _optional(int),

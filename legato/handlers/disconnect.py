@@ -43,6 +43,7 @@ class DisconnectWatcher:
         self.in_flight: dict[RequestTask, Receive | None] = {}
         self._watchers: dict[RequestTask, asyncio.Task[None]] = {}
         self._gone: set[RequestTask] = set()
+        self.cancelled_views = 0  # requests whose work a disconnect cancelled
         # One timer per loop serving requests: normally one, but nothing forbids more,
         # and a loop closed with its timer pending must not stall the others.
         self._ticking: set[asyncio.AbstractEventLoop] = set()
@@ -111,4 +112,5 @@ class DisconnectWatcher:
         if self.in_flight.get(task) is receive:
             self._watchers.pop(task, None)
             self._gone.add(task)
+            self.cancelled_views += 1
             task.cancel()
