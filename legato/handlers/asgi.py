@@ -254,6 +254,8 @@ class ASGIHandler:
         task = _running_task()
         streams = self.shutdown.streams
         streams[task] = response
+        if self.draining and response.ends_at_shutdown:
+            self.shutdown.cuts.cut(task)  # shut-down began while its view ran: end it too
         try:
             async for chunk in response.aiter_chunks(self.run_sync):
                 try:

@@ -317,6 +317,31 @@ async def test_event_stream_ends_with_a_reconnect_hint_when_shutdown_begins() ->
     assert closed == ["ticks finally"]
 
 
+async def test_event_stream_starting_after_shutdown_began_ends_at_once() -> None:
+    release = asyncio.Event()
+
+    async def slow_to_start(request: HttpRequest) -> EventStreamResponse:
+        await release.wait()  # shut-down begins while the view runs
+
+        async def ticks() -> AsyncIterator[str]:
+            while True:
+                yield "tick"
+                await asyncio.sleep(0.01)
+
+        return EventStreamResponse(ticks())
+
+    app = App([path("late/", slow_to_start)], shutdown_grace=30)
+    async with AsyncClient(app) as client:
+        pending = asyncio.create_task(client.get("/late/"))
+        await asyncio.sleep(0.05)
+        await app.begin_shutdown()
+        release.set()
+        async with asyncio.timeout(1):
+            response = await pending
+    assert response.status_code == 200
+    assert response.content.endswith(b"retry: 1000\n\n")
+
+
 async def test_event_stream_sends_the_shutdown_event_the_app_chose() -> None:
     goodbye = ServerSentEvent("restarting", event="shutdown", retry=250)
     app = event_stream_app([], shutdown_event=goodbye)
