@@ -33,7 +33,7 @@ from legato.http.request import HttpRequest
 from legato.http.response import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from legato.urls.reverse import current_resolver
 
-__all__ = ["ASGIHandler", "ClientDisconnected", "Receive", "Scope", "Send", "send_unavailable"]
+__all__ = ["ASGIHandler", "ClientDisconnected", "Receive", "Scope", "Send"]
 
 _current_task = asyncio.current_task
 
@@ -262,15 +262,13 @@ class ASGIHandler:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 except OSError:
                     raise ClientDisconnected from None
-            last = b""
+            last: bytes | None = b""
         except asyncio.CancelledError:
             if not self.shutdown.cuts.claims(task):
                 raise
             last = self.shutdown.end_stream(task, request, response)
-            if response.has_header("Content-Length"):
-                # Ending early would pass a short body off as complete: leave it short,
-                # and the server closes the connection, which the client sees as cut.
-                return
+            if last is None:
+                return  # left short: the server closes the connection, the client sees a cut
         finally:
             del streams[task]
         await send({"type": "http.response.body", "body": last})

@@ -103,9 +103,16 @@ class HttpShutdown:
 
     def end_stream(
         self, task: Task, request: HttpRequest, response: StreamingHttpResponse
-    ) -> bytes:
-        """Log a stream ended by shut-down and return its closing chunk."""
+    ) -> bytes | None:
+        """Log a stream ended by shut-down; return its closing chunk, or None: leave it short.
+
+        A stream with a Content-Length is left short: ending it early would pass a
+        truncated body off as complete.
+        """
         request.after_response_calls = ()
+        if response.has_header("Content-Length"):
+            self.report(task, request, "cut", "left its body short of its Content-Length")
+            return None
         if self.grace_over:
             self.report(task, request, "cut", "ended its stream")
         else:

@@ -204,7 +204,9 @@ async def test_plain_stream_gets_the_grace_then_ends_cleanly(
     assert line.getMessage().endswith(": ended its stream.")
 
 
-async def test_stream_with_a_content_length_is_left_short_when_cut() -> None:
+async def test_stream_with_a_content_length_is_left_short_when_cut(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     app = stuck_app([], shutdown_grace=0.05)
     exchange = Exchange()
     task = await start(app, exchange, "/ticker/?length=1")
@@ -212,6 +214,8 @@ async def test_stream_with_a_content_length_is_left_short_when_cut() -> None:
     await task
     # Ending it would pass a short body off as complete; the server closes it instead.
     assert not exchange.finished()
+    [line] = shutdown_lines(caplog)
+    assert line.getMessage().endswith(": left its body short of its Content-Length.")
 
 
 async def test_stream_that_ends_at_shutdown_ends_when_it_begins() -> None:
