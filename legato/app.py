@@ -4,6 +4,14 @@
 starts (lifespan start-up or its first request, whichever comes first). Starting
 compiles the URL table, adapts every view and middleware once, and builds the ASGI
 handler; each request then goes straight to `handlers.asgi.ASGIHandler`.
+
+Shut-down has two steps. `begin_shutdown()` is the moment the server is asked to stop:
+new requests are refused, event streams end, websockets are closed with 1001, and
+`shutting_down` is set for the app's own code. `drain()` then gives what is still running
+`shutdown_grace` seconds and cuts the rest; `shutdown()` (lifespan.shutdown) drains, if
+that has not happened yet, and runs the shut-down steps. A server that Legato runs
+(`legato.server.uvicorn`) calls `begin_shutdown()` and `drain()` as soon as it is told to
+stop; under any other server they run when `lifespan.shutdown` arrives.
 """
 
 from __future__ import annotations
@@ -86,6 +94,9 @@ class App:
         self._asgi: ASGIHandler | None = None
         self._websockets: WebSocketHandler | None = None
         self._loop_watch: LoopWatch | None = None
+        # Set once shut-down has begun; request.state.shutting_down is the same event.
+        self.shutting_down = asyncio.Event()
+        self._drained: asyncio.Future[None] | None = None
 
     @property
     def debug(self) -> bool:
@@ -163,19 +174,50 @@ class App:
     async def startup(self, server_state: dict[str, Any] | None = None) -> None:
         """Build the app, then run its lifespan start-up; `server_state` is ASGI's."""
         self.watch_event_loop()  # first, so that a blocking start-up hook is named too
-        self.build().draining = False  # an app may be started again after a shut-down
+        # An app may be started again after a shut-down (the test client does).
+        self.build().draining = False
         self._build_websockets().draining = False  # checks allowed_origins at start-up
+        self.shutting_down = asyncio.Event()
+        self._drained = None
         await self.lifespan.startup(self, server_state)
         if server_state is not None:
-            # HTTP views reach the layer as request.state.channels, like any app resource.
+            # HTTP views reach these as request.state.channels and .shutting_down, like
+            # any app resource.
             server_state.setdefault("channels", self.channels)
+            server_state.setdefault("shutting_down", self.shutting_down)
+
+    async def begin_shutdown(self) -> None:
+        """Shut-down begins: refuse new requests, end event streams, close websockets.
+
+        Sets `shutting_down`. Returns once the websockets' close frames (1001) are sent;
+        calling it again does nothing.
+        """
+        if self.shutting_down.is_set():
+            return
+        self.shutting_down.set()
+        if self._asgi is not None:
+            self._asgi.begin_shutdown()
+        if self._websockets is not None:
+            await self._websockets.begin_shutdown()
+
+    async def drain(self) -> None:
+        """Begin shut-down, give what is in flight `shutdown_grace` seconds, cut the rest.
+
+        Idempotent: a second call waits for the first one's drain.
+        """
+        if self._drained is None:
+            self._drained = asyncio.ensure_future(self._drain())
+        await asyncio.shield(self._drained)
+
+    async def _drain(self) -> None:
+        await self.begin_shutdown()
+        grace = self.config.shutdown_grace
+        handlers = [handler for handler in (self._asgi, self._websockets) if handler is not None]
+        await asyncio.gather(*(handler.drain(grace) for handler in handlers))
 
     async def shutdown(self) -> None:
-        """Drain requests in flight (`shutdown_grace`), then run the shut-down steps."""
-        if self._asgi is not None:
-            await self._asgi.drain(self.config.shutdown_grace)
-        if self._websockets is not None:
-            await self._websockets.drain(self.config.shutdown_grace)
+        """Drain what is in flight (if not drained yet), then run the shut-down steps."""
+        await self.drain()
         await self.lifespan.shutdown()
         watchdog.unwatch(asyncio.get_running_loop())
 

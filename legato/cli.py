@@ -68,7 +68,7 @@ def load_app(target: str) -> Any:
 
 
 def _run(options: argparse.Namespace) -> int:
-    import uvicorn
+    from legato.server import uvicorn
 
     app = load_app(options.app)  # fail here, with our message, rather than inside uvicorn
     config = getattr(app, "config", None)
@@ -82,8 +82,8 @@ def _run(options: argparse.Namespace) -> int:
         reload=options.reload,
         log_level=options.log_level,
         lifespan="on",
-        # Requests in flight at shut-down get the app's grace period, then are cancelled.
-        timeout_graceful_shutdown=grace,
+        # Requests in flight at shut-down get the app's grace period, then are cut.
+        shutdown_grace=grace,
         # The app closes larger messages with 1009 itself; the server's frame limit must
         # not be the one that cuts first.
         ws_max_size=ws_max_size + 1024,

@@ -11,8 +11,9 @@ else.
 This is the hottest code in Legato, so it is one coroutine for the common case: a
 bodyless GET answered in memory awaits nothing but the view and two `send` calls. From
 the view's start to the last chunk sent, the `DisconnectWatcher` cancels the work if the
-client leaves. The same registry holds every request task, so shut-down can give them a
-grace period (`drain`) and refuse new ones meanwhile.
+client leaves. The same registry holds every request task, so shut-down can end the
+streams that end at shut-down (`begin_shutdown`), give the rest a grace period (`drain`)
+and refuse new requests meanwhile; `handlers.shutdown` says how cut requests are answered.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from legato.exceptions import BadRequest, SuspiciousOperation
 from legato.handlers.after_response import run_after_response
 from legato.handlers.base import Handler
 from legato.handlers.disconnect import DisconnectWatcher
+from legato.handlers.shutdown import HttpShutdown, send_unavailable
 from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.hosts import AllowedHosts
 from legato.http.request import HttpRequest
@@ -58,6 +60,7 @@ class ASGIHandler:
         self.allowed_hosts = allowed_hosts
         self.run_sync = handler.thread_pool.run
         self.disconnects = DisconnectWatcher()
+        self.shutdown = HttpShutdown(self.disconnects)
         self.draining = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -77,7 +80,11 @@ class ASGIHandler:
                 return
             disconnects.watch(task, receive)
             try:
-                response = await self.get_response(request)
+                try:
+                    response = await self.get_response(request)
+                except asyncio.CancelledError as cancelled:
+                    await self._refuse_if_cut(task, request, send, cancelled)
+                    return
                 if isinstance(response, HttpResponse) and request.method != "HEAD":
                     try:  # the common case, inline: an in-memory response, not to a HEAD
                         await send(
@@ -93,23 +100,54 @@ class ASGIHandler:
                     finally:
                         response.close()
                 else:
-                    await self.send_response(response, send, head=request.method == "HEAD")
-            except asyncio.CancelledError:
-                if not disconnects.client_gone(task):
-                    raise  # the server is cancelling us (shutdown): let it
-                task.uncancel()  # the client left: nobody to answer, nothing to report
+                    await self.send_response(response, send, request=request)
+            except asyncio.CancelledError as cancelled:
+                self._end_quietly(task, request, cancelled)
                 return
             except ClientDisconnected:
                 return  # noticed by a send before the watcher saw it: the same ending
             finally:
                 disconnects.stop(task)
             if request.after_response_calls:
-                await run_after_response(request, self.handler.thread_pool)
+                await self._run_after_response(task, request)
         finally:
             disconnects.leave(task)
             current_resolver.reset(token)
             if request.body_data is not None:  # uploaded files to close
                 request.close()
+
+    async def _refuse_if_cut(
+        self,
+        task: asyncio.Task[Any],
+        request: HttpRequest,
+        send: Send,
+        cancelled: asyncio.CancelledError,
+    ) -> None:
+        """Answer 503 to a view cut by shut-down; raise any other cancellation of it."""
+        if not self.shutdown.cuts.claims(task):
+            raise cancelled  # the client left (see _end_quietly), or not Legato's doing
+        await self.shutdown.refuse(task, request, send)
+
+    def _end_quietly(
+        self, task: asyncio.Task[Any], request: HttpRequest, cancelled: asyncio.CancelledError
+    ) -> None:
+        """End a request cancelled by its client leaving or by shut-down; raise otherwise."""
+        if self.disconnects.client_gone(task):
+            task.uncancel()  # the client left: nobody to answer, nothing to report
+        elif self.shutdown.cuts.claims(task):
+            # Cut while an in-memory response was being sent (its client reads slowly):
+            # whatever was sent stays, and the server closes the connection.
+            self.shutdown.report(task, request, "cut", "stopped sending its response")
+        else:
+            raise cancelled  # the server or an outer wrapper is cancelling us: let it
+
+    async def _run_after_response(self, task: asyncio.Task[Any], request: HttpRequest) -> None:
+        try:
+            await run_after_response(request, self.handler.thread_pool)
+        except asyncio.CancelledError:
+            if not self.shutdown.cuts.claims(task):
+                raise
+            self.shutdown.report(task, request, "cut", "stopped its after-response work")
 
     def _ready_without_body(self, request: HttpRequest, scope: Scope) -> bool:
         """True when the view can run at once: a Host value allowed before, and no body.
@@ -155,11 +193,17 @@ class ASGIHandler:
                 )
         except (BadRequest, SuspiciousOperation) as exc:
             response = await self.errors.response_for_exception(request, exc)
-            await self.send_response(response, send, head=request.method == "HEAD")
+            await self.send_response(response, send, request=request)
             if request.after_response_calls:  # an error view may have asked for some
-                await run_after_response(request, self.handler.thread_pool)
+                await self._run_after_response(_running_task(), request)
             return False
         except ClientDisconnected:
+            return False
+        except asyncio.CancelledError:  # still reading the body when the grace ended
+            task = _running_task()
+            if not self.shutdown.cuts.claims(task):
+                raise
+            await self.shutdown.refuse(task, request, send)
             return False
         return True
 
@@ -168,19 +212,20 @@ class ASGIHandler:
             raise RuntimeError("Legato must be called from inside an asyncio task.")
         await send_unavailable(send)
 
-    async def drain(self, grace: float) -> None:
-        """Refuse new requests, give those in flight `grace` seconds, then cancel them."""
+    def begin_shutdown(self) -> None:
+        """Refuse new requests from now on, and end the streams that end at shut-down."""
         self.draining = True
-        pending = self.disconnects.tasks()
-        if not pending:
-            return
-        _, late = await asyncio.wait(pending, timeout=grace)
-        for task in late:
-            task.cancel()
-        if late:
-            await asyncio.wait(late, timeout=1.0)
+        self.shutdown.begin()
 
-    async def send_response(self, response: HttpResponseBase, send: Send, *, head: bool) -> None:
+    async def drain(self, grace: float) -> None:
+        """Begin shut-down, give requests in flight `grace` seconds, then cut them."""
+        if not self.draining:
+            self.begin_shutdown()
+        await self.shutdown.drain(grace)
+
+    async def send_response(
+        self, response: HttpResponseBase, send: Send, *, request: HttpRequest
+    ) -> None:
         try:
             await send(
                 {
@@ -189,17 +234,12 @@ class ASGIHandler:
                     "headers": response.asgi_headers(),
                 }
             )
-            if head:
+            if request.method == "HEAD":
                 await send({"type": "http.response.body", "body": b""})
             elif isinstance(response, HttpResponse):
                 await send({"type": "http.response.body", "body": response.content})
             elif isinstance(response, StreamingHttpResponse):
-                async for chunk in response.aiter_chunks(self.run_sync):
-                    try:
-                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                    except OSError:
-                        raise ClientDisconnected from None
-                await send({"type": "http.response.body", "body": b""})
+                await self._send_stream(response, send, request)
             else:
                 raise TypeError(f"Cannot send a {type(response).__name__}; it has no body.")
         finally:
@@ -208,17 +248,30 @@ class ASGIHandler:
             else:
                 response.close()
 
-
-async def send_unavailable(send: Send) -> None:
-    body = b"The server is shutting down; retry on another connection."
-    headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
-        (b"retry-after", b"1"),
-    ]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    async def _send_stream(
+        self, response: StreamingHttpResponse, send: Send, request: HttpRequest
+    ) -> None:
+        task = _running_task()
+        streams = self.shutdown.streams
+        streams[task] = response
+        if self.draining and response.ends_at_shutdown:
+            self.shutdown.cuts.cut(task)  # shut-down began while its view ran: end it too
+        try:
+            async for chunk in response.aiter_chunks(self.run_sync):
+                try:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                except OSError:
+                    raise ClientDisconnected from None
+            last: bytes | None = b""
+        except asyncio.CancelledError:
+            if not self.shutdown.cuts.claims(task):
+                raise
+            last = self.shutdown.end_stream(task, request, response)
+            if last is None:
+                return  # left short: the server closes the connection, the client sees a cut
+        finally:
+            del streams[task]
+        await send({"type": "http.response.body", "body": last})
 
 
 async def read_body(
@@ -243,6 +296,13 @@ async def read_body(
 
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _running_task() -> asyncio.Task[Any]:
+    task = _current_task()
+    if task is None:  # __call__ refused the request already
+        raise RuntimeError("Legato must be called from inside an asyncio task.")
+    return task
 
 
 def _body_headers(scope: Scope) -> tuple[bytes | None, int | None, bool]:

@@ -11,7 +11,9 @@ nothing else, not even a loop callback.
 Once started, a watcher cancels the request's task on disconnect and records it in
 `gone`; the ASGI handler recognises that cancellation (`client_gone`) and ends quietly,
 after every `finally` block and `async with` exit in the view or the stream has run.
-The same registry tells shut-down which requests to wait for (`tasks`).
+The same registry tells shut-down which requests to wait for (`tasks`), and, for a
+request whose view outlasted a tick, about how long it has been running (`running_for`:
+from the tick that first saw it, so up to one interval short).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class DisconnectWatcher:
         self.interval = interval
         self.in_flight: dict[RequestTask, Receive | None] = {}
         self._watchers: dict[RequestTask, asyncio.Task[None]] = {}
+        self._watched_since: dict[RequestTask, float] = {}  # loop time; keys as _watchers
         self._gone: set[RequestTask] = set()
         self.cancelled_views = 0  # requests whose work a disconnect cancelled
         # One timer per loop serving requests: normally one, but nothing forbids more,
@@ -66,6 +69,7 @@ class DisconnectWatcher:
             watcher = self._watchers.pop(task, None)
             if watcher is not None:
                 watcher.cancel()
+                del self._watched_since[task]
         if self._gone:
             self._gone.discard(task)  # a view that swallowed its cancellation
 
@@ -76,6 +80,11 @@ class DisconnectWatcher:
     def tasks(self) -> set[RequestTask]:
         """The request tasks still running."""
         return {task for task in self.in_flight if not task.done()}
+
+    def running_for(self, task: RequestTask) -> float | None:
+        """Seconds since a tick first saw `task`'s view running; None if none has."""
+        since = self._watched_since.get(task)
+        return None if since is None else task.get_loop().time() - since
 
     def client_gone(self, task: RequestTask) -> bool:
         """Whether `task` was cancelled because its client disconnected (asked once)."""
@@ -99,6 +108,7 @@ class DisconnectWatcher:
             serving = True
             if receive is not None and task not in watchers:
                 watchers[task] = loop.create_task(self._watch(task, receive))
+                self._watched_since[task] = loop.time()
         if serving:
             loop.call_later(self.interval, self._tick, loop, context=_NO_CONTEXT)
         else:
@@ -111,6 +121,7 @@ class DisconnectWatcher:
         # handler has called stop(), so only a client that really left cancels the work.
         if self.in_flight.get(task) is receive:
             self._watchers.pop(task, None)
+            self._watched_since.pop(task, None)
             self._gone.add(task)
             self.cancelled_views += 1
             task.cancel()

@@ -13,7 +13,9 @@ handshake and a page cannot forge it, so the check is: no Origin (a non-browser 
 passes; an Origin naming this same host and port passes; otherwise it must match
 `allowed_origins` ("https://example.com", "https://*.example.com", or "*" for any).
 
-Open connections are tracked, so shut-down can close them with 1001 (`drain`).
+Open connections are tracked, so shut-down can close them with 1001 Going Away as soon
+as it begins (`begin_shutdown`), before the server closes them with its own code (uvicorn
+sends 1012), and cut the handlers that still run after the grace period (`drain`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from legato._logsafe import escape_for_log
 from legato._types import Receive, Scope, Send
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.errors import request_exception_observer
+from legato.handlers.shutdown import CUT_TIMEOUT, Cuts
 from legato.http.hosts import AllowedHosts, split_domain_port
 from legato.urls.resolver import Resolver, Resolver404
 from legato.urls.reverse import current_resolver
@@ -140,6 +143,7 @@ class WebSocketHandler:
         self.max_message_size = max_message_size
         self.open: dict[WebSocket, asyncio.Task[Any]] = {}
         self.draining = False
+        self.cuts = Cuts()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         ws = WebSocket(scope, receive, send, app=self.app, max_message_size=self.max_message_size)
@@ -196,28 +200,39 @@ class WebSocketHandler:
         except WebSocketDisconnect:
             pass  # the client left, or a bad message closed the socket: a normal end
         except asyncio.CancelledError:
-            if not self.draining:
-                raise
-            _uncancel()  # cancelled by our own drain(): nothing left to report
+            task = asyncio.current_task()
+            if task is None or not self.cuts.claims(task):
+                raise  # not Legato's shut-down: whoever cancels us gets their way
+            # Cut by drain(): the socket was closed with 1001 when shut-down began.
+            request_logger.warning(
+                "Shut-down cut the websocket handler for %s: still running after the grace period.",
+                escape_for_log(ws.path),
+            )
+            return
         except Exception as exc:
             _report(ws, handler, exc)
             await _close_after_error(ws)
             return
         await ws.close()  # no-op if the handler closed it; 403 if it never accepted
 
-    async def drain(self, grace: float) -> None:
-        """Refuse new connections, close open ones with 1001, cancel what outlives `grace`."""
+    async def begin_shutdown(self) -> None:
+        """Refuse new connections, and close open ones with 1001 Going Away."""
         self.draining = True
-        if not self.open:
-            return
-        tasks = set(self.open.values())
         for ws in list(self.open):
             await ws.close(CloseCode.GOING_AWAY, "server shutting down")
-        _, late = await asyncio.wait(tasks, timeout=grace)
-        for task in late:
-            task.cancel()
-        if late:
-            await asyncio.wait(late, timeout=1.0)
+
+    async def drain(self, grace: float) -> None:
+        """Begin shut-down, give handlers `grace` seconds to return, then cut them."""
+        if not self.draining:
+            await self.begin_shutdown()
+        tasks = set(self.open.values())
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=grace)
+            for task in late:
+                self.cuts.cut(task)
+            if late:
+                await asyncio.wait(late, timeout=CUT_TIMEOUT)
+        self.cuts.forget()
 
 
 async def _close_after_error(ws: WebSocket) -> None:
@@ -225,12 +240,6 @@ async def _close_after_error(ws: WebSocket) -> None:
         await ws.deny(500, "Server Error")
     else:
         await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
-
-
-def _uncancel() -> None:
-    task = asyncio.current_task()
-    if task is not None:
-        task.uncancel()
 
 
 def _report(ws: WebSocket, handler: Callable[..., Any], exc: Exception) -> None:

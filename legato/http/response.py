@@ -957,9 +957,15 @@ StreamSource = Iterable[object] | AsyncIterable[object]
 
 
 class StreamingHttpResponse(HttpResponseBase):
-    """A response whose body comes from a sync or async iterable of bytes or str."""
+    """A response whose body comes from a sync or async iterable of bytes or str.
+
+    At shut-down a stream gets the grace period to finish, as any request does, unless
+    `ends_at_shutdown` is true: then it is ended as soon as shut-down begins (its
+    iterator is closed, its `finally` blocks run), after `shutdown_chunk()`.
+    """
 
     streaming = True
+    ends_at_shutdown = False
 
     def __init__(
         self,
@@ -1025,6 +1031,10 @@ class StreamingHttpResponse(HttpResponseBase):
     async def _async_bytes(self, iterator: AsyncIterator[object]) -> AsyncIterator[bytes]:
         async for part in iterator:
             yield self.make_bytes(part)
+
+    def shutdown_chunk(self) -> bytes:
+        """The last bytes sent when shut-down ends the stream early: none, for a plain one."""
+        return b""
 
     def __iter__(self) -> Iterator[bytes]:
         return self.iter_chunks()

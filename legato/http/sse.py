@@ -5,6 +5,11 @@ Encoding follows the WHATWG event-stream format: one `data:` line per line of th
 (checked when the event is made), UTF-8 on the wire. Heartbeats are comment lines sent
 after `heartbeat` seconds without an event; waiting for one never cancels the producer,
 whose pending step is kept across heartbeats and cancelled only when the stream closes.
+
+An event stream never ends by itself, so it ends when the server begins shutting down,
+after one last event (`shutdown_event`): by default a `retry` of one second and a
+comment, which an EventSource takes as "reconnect in a second" without dispatching
+anything, so it comes back promptly, to another process.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from legato.http import _json
 from legato.http.response import HeaderSource, StreamingHttpResponse, StreamSource
 
-__all__ = ["EventStreamResponse", "ServerSentEvent"]
+__all__ = ["RECONNECT_SOON", "EventStreamResponse", "ServerSentEvent"]
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -91,6 +96,9 @@ class ServerSentEvent:
         return "".join(out).encode("utf-8")
 
 
+RECONNECT_SOON = ServerSentEvent(retry=1000, comment="the server is shutting down; reconnect")
+
+
 def _retrieve(task: asyncio.Future[bytes | None]) -> None:
     # An abandoned step may still fail; reading its outcome keeps asyncio from logging
     # "exception was never retrieved" for a stream nobody is listening to.
@@ -101,10 +109,12 @@ def _retrieve(task: asyncio.Future[bytes | None]) -> None:
 class EventStreamResponse(StreamingHttpResponse):
     """Stream events (ServerSentEvent, str, or JSON-able data) as text/event-stream.
 
-    Items that are bytes are sent as they are: already encoded events.
+    Items that are bytes are sent as they are: already encoded events. When shut-down
+    begins the stream ends, after `shutdown_event` (None: nothing more).
     """
 
     heartbeat_comment = b": ping\n\n"
+    ends_at_shutdown = True
 
     def __init__(
         self,
@@ -113,11 +123,13 @@ class EventStreamResponse(StreamingHttpResponse):
         heartbeat: float | None = 15.0,
         headers: HeaderSource | None = None,
         status: int | None = None,
+        shutdown_event: ServerSentEvent | None = RECONNECT_SOON,
     ) -> None:
         if heartbeat is not None and heartbeat < 0:
             raise ValueError(f"heartbeat must be a number of seconds >= 0 (got {heartbeat!r}).")
         super().__init__(events, content_type="text/event-stream", status=status, headers=headers)
         self.heartbeat = heartbeat
+        self.shutdown_event = shutdown_event
         self._pending: asyncio.Future[bytes | None] | None = None
         self.headers.setdefault("Cache-Control", "no-cache")
         # nginx buffers proxied responses unless told not to, which would hold events.
@@ -129,6 +141,9 @@ class EventStreamResponse(StreamingHttpResponse):
         if isinstance(value, bytes | bytearray | memoryview):
             return bytes(value)
         return ServerSentEvent(value).encode()
+
+    def shutdown_chunk(self) -> bytes:
+        return b"" if self.shutdown_event is None else self.shutdown_event.encode()
 
     def _stream(self, pull: Callable[[], Awaitable[bytes | None]]) -> AsyncGenerator[bytes, None]:
         if not self.heartbeat:

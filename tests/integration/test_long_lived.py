@@ -170,6 +170,74 @@ def test_shutdown_grace_cancels_what_outlives_it() -> None:
         sock.close()
 
 
+def read_until_closed(sock: socket.socket, deadline: float) -> bytes:
+    """Everything the server sends until it closes the connection (or `deadline` passes)."""
+    sock.settimeout(deadline)
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    return received
+
+
+def test_view_outliving_the_grace_gets_503_and_one_log_line() -> None:
+    env = {"LEGATO_SHUTDOWN_GRACE": "1"}
+    with legato_process(APP, env=env) as (base_url, process):
+        sock = open_request(base_url, "/sleep/30/")
+        with httpx.Client(base_url=base_url, timeout=5) as http:
+            wait_for(lambda: counts(http).get("started") == 1)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        answer = read_until_closed(sock, deadline=5)
+        process.wait(timeout=10)
+        took = time.monotonic() - started
+        log = output_of(process)
+        sock.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 503 ")
+    assert b"\r\nretry-after: 1" in head.lower()
+    assert b"\r\nconnection: close" in head.lower()
+    assert body.startswith(b"The server is shutting down")
+    assert took < 1 + 2  # the grace, then the cut answers at once
+    assert log.count("Shut-down cut GET /sleep/30/") == 1
+    assert "Traceback" not in log
+    assert "Exception in ASGI application" not in log
+
+
+def test_event_streams_end_with_their_final_event_when_shutdown_begins() -> None:
+    # The default grace (10 s): the streams must not wait for it, nor the process.
+    with legato_process(APP) as (base_url, process):
+        streams = [open_request(base_url, target) for target in ("/clock/", "/events/")]
+        with httpx.Client(base_url=base_url, timeout=5) as http:
+            wait_for(lambda: counts(http).get("clock open") == counts(http).get("events open") == 1)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        received = [read_until_closed(sock, deadline=5) for sock in streams]
+        ended = time.monotonic() - started
+        process.wait(timeout=10)
+        exited = time.monotonic() - started
+        for sock in streams:
+            sock.close()
+    for body in received:
+        # The last event says "reconnect in a second", then the chunked body ends.
+        assert body.endswith(b"retry: 1000\n\n\r\n0\r\n\r\n")
+    assert ended < 1.0
+    assert exited < 2.0
+
+
+def test_workers_end_event_streams_when_shutdown_begins() -> None:
+    with legato_process(APP, "--workers", "2") as (base_url, process):
+        sock = open_request(base_url, "/clock/")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)  # the supervisor passes it on to its workers
+        body = read_until_closed(sock, deadline=5)
+        ended = time.monotonic() - started
+        process.wait(timeout=15)
+        sock.close()
+    assert body.endswith(b"retry: 1000\n\n\r\n0\r\n\r\n")
+    assert ended < 2.0
+
+
 def test_failing_startup_exits_naming_the_hook() -> None:
     command = legato_command("tests.integration.apps.failing_startup:app", free_port())
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=30)

@@ -88,6 +88,18 @@ async def clock(request: HttpRequest) -> EventStreamResponse:
     return EventStreamResponse(ticks(), heartbeat=1.0)
 
 
+async def quiet_events(request: HttpRequest) -> EventStreamResponse:
+    async def nothing_yet() -> AsyncIterator[str]:
+        counters["events open"] += 1
+        try:
+            await asyncio.Event().wait()  # an event that never comes: heartbeats only
+            yield "never"
+        finally:
+            counters["events closed"] += 1
+
+    return EventStreamResponse(nothing_yet(), heartbeat=15.0)
+
+
 async def later(request: HttpRequest) -> HttpResponse:
     async def record() -> None:
         await asyncio.sleep(0.1)
@@ -111,6 +123,7 @@ app = App(
         path("stream/", gated_stream),
         path("stream-sync/", gated_sync_stream),
         path("clock/", clock),
+        path("events/", quiet_events),
         path("later/", later),
     ],
 )
