@@ -22,6 +22,7 @@ from tests.integration.servers import free_port, legato_server, running
 pytestmark = pytest.mark.integration
 
 SECONDS = 2.0
+POOL_OF_SIX = {"LEGATO_THREAD_POOL_SIZE": "6"}
 
 
 async def get(base_url: str, target: str) -> tuple[int, bytes]:
@@ -57,8 +58,8 @@ async def burst(base_url: str, route: str, count: int) -> tuple[float, list[int]
 
 @pytest.fixture(scope="module")
 def uvicorn_url() -> Iterator[str]:
-    # The default pool (cpu_count + 4 threads here) is what used to cap the app.
-    with legato_server("tests.integration.apps.sync_layers:app") as url:
+    # Six threads, what the old default gave on two cores, and what capped the app.
+    with legato_server("tests.integration.apps.sync_layers:app", env=POOL_OF_SIX) as url:
         yield url
 
 
@@ -99,7 +100,7 @@ def gthread_url() -> Iterator[str]:
         "warning",
         "tests.integration.apps.sync_layers:application",
     ]
-    with running(command, f"http://127.0.0.1:{port}/"):
+    with running(command, f"http://127.0.0.1:{port}/", env=POOL_OF_SIX):
         yield f"http://127.0.0.1:{port}"
 
 
