@@ -5,9 +5,11 @@ as the slowest upstream, bounded by its deadline, not the sum of them. Each call
 through the coalescing cache, keyed by its final URL, so identical concurrent requests
 share one call per upstream. The incoming query string is forwarded to every upstream;
 parameters written in an upstream's configured URL win over forwarded ones (a client
-cannot override an API key). Relative upstream URLs are resolved against the incoming
-request's URL. Cancelling `collect` (the client left, the view timed out) cancels the
-task group and, through the cache, every call nobody else is waiting for.
+cannot override an API key). The query string is all a client gives: the scheme, host,
+port and path of every call are the configured URL's (settings.py resolves relative ones
+at start-up), so no header, path or parameter can point a call elsewhere. Cancelling
+`collect` (the client left, the view timed out) cancels the task group and, through the
+cache, every call nobody else is waiting for.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import httpx
 from examples.aggregator.cache import CoalescingCache, Source
 from examples.aggregator.fetch import Found, Missing, Part, fetch_json
 from examples.aggregator.settings import Upstream
-from legato.http.request import HttpRequest
+from legato.exceptions import ImproperlyConfigured
+from legato.http.querydict import QueryDict
 
 __all__ = ["Aggregator", "Report"]
 
@@ -70,18 +73,24 @@ class Aggregator:
         upstreams: Sequence[Upstream],
         cache: CoalescingCache[str, Part],
     ) -> None:
+        relative = [upstream.name for upstream in upstreams if upstream.is_relative]
+        if relative:
+            raise ImproperlyConfigured(
+                f"Upstreams {relative} have relative URLs; resolve them against the URL the "
+                "app is served at first: Settings.from_arguments(..., base_url=...) does."
+            )
         self.client = client
         self.upstreams = tuple(upstreams)
         self.cache = cache
 
-    async def collect(self, request: HttpRequest) -> Report:
-        """Call every upstream concurrently for `request` and gather their parts."""
+    async def collect(self, query: QueryDict) -> Report:
+        """Call every upstream concurrently, forwarding `query`, and gather their parts."""
         started = time.perf_counter()
-        forwarded = _forwarded(request)
+        forwarded = _forwarded(query)
         async with asyncio.TaskGroup() as group:
             tasks = {
                 upstream.name: group.create_task(
-                    self._part(upstream, _upstream_url(upstream, request, forwarded))
+                    self._part(upstream, _upstream_url(upstream, forwarded))
                 )
                 for upstream in self.upstreams
             }
@@ -93,21 +102,19 @@ class Aggregator:
         return await self.cache.get(url, call)
 
 
-def _forwarded(request: HttpRequest) -> httpx.QueryParams | None:
-    if not request.GET:
+def _forwarded(query: QueryDict) -> httpx.QueryParams | None:
+    if not query:
         return None
     # Sorted by key, so "?a=1&b=2" and "?b=2&a=1" share a cache entry and a call; the
     # values of one key keep their order, which an upstream may rely on.
     return httpx.QueryParams(
-        [(key, value) for key, values in sorted(request.GET.lists()) for value in values]
+        [(key, value) for key, values in sorted(query.lists()) for value in values]
     )
 
 
-def _upstream_url(
-    upstream: Upstream, request: HttpRequest, forwarded: httpx.QueryParams | None
-) -> str:
-    base = request.build_absolute_uri(upstream.url) if upstream.is_relative else upstream.url
+def _upstream_url(upstream: Upstream, forwarded: httpx.QueryParams | None) -> str:
     if forwarded is None:
-        return base
-    url = httpx.URL(base)
+        return upstream.url
+    # Only the query changes: httpx encodes the forwarded keys and values into it.
+    url = httpx.URL(upstream.url)
     return str(url.copy_with(params=forwarded.merge(url.params)))

@@ -19,7 +19,7 @@ import httpx
 from examples.aggregator.aggregator import Aggregator
 from examples.aggregator.cache import CoalescingCache
 from examples.aggregator.fetch import Found, Part
-from examples.aggregator.settings import Settings, Upstream
+from examples.aggregator.settings import DEFAULT_BASE_URL, Settings, Upstream
 from legato.lifespan import LifespanFactory
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ KEEPALIVE_EXPIRY = 4.0
 def aggregator_lifespan(
     upstreams: Mapping[str, str] | Iterable[Upstream] | None = None,
     *,
+    base_url: str = DEFAULT_BASE_URL,
     timeout: float = 1.0,
     cache_ttl: float = 5.0,
     max_connections: int = 100,
@@ -44,12 +45,15 @@ def aggregator_lifespan(
     """Return `App(lifespan=...)` for the aggregator; `transport` replaces the network.
 
     `upstreams` maps names to URLs (or lists `Upstream`s, for per-upstream timeouts);
-    None means AGGREGATOR_UPSTREAMS, or else the demo's simulated upstreams.
+    None means AGGREGATOR_UPSTREAMS, or else the demo's simulated upstreams. Relative
+    URLs are resolved against `base_url`, where the aggregator's routes are served.
     """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: App) -> AsyncIterator[dict[str, Any]]:
-        settings = Settings.from_arguments(upstreams, timeout=timeout, cache_ttl=cache_ttl)
+        settings = Settings.from_arguments(
+            upstreams, timeout=timeout, cache_ttl=cache_ttl, base_url=base_url
+        )
         longest = max((upstream.timeout for upstream in settings.upstreams), default=timeout)
         client = httpx.AsyncClient(
             # A backstop only: each call's real deadline is its upstream's timeout.

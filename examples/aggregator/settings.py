@@ -3,8 +3,12 @@
 Values come from `make_app()`'s arguments; an `AGGREGATOR_<NAME>` environment variable,
 when set, overrides the argument of the same name, as `LEGATO_<NAME>` does for `App`.
 Everything is read once, at start-up; a bad value fails start-up with the variable's name.
-An upstream URL may be relative ("../upstream/weather/"): it is then resolved against each
-incoming request's URL, as a browser resolves a link, so the demo calls its own port.
+
+An upstream URL may be relative ("upstream/weather/"): it is resolved here, once, against
+the configured `base_url` (`AGGREGATOR_BASE_URL`), so every upstream is an absolute URL
+before the first request. Never against a request's URL: its host and port come from the
+client's Host header, and an app that calls whatever host a client names is a proxy into
+its own network (server-side request forgery).
 """
 
 from __future__ import annotations
@@ -13,18 +17,29 @@ import dataclasses
 import math
 import os
 from collections.abc import Iterable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from legato.exceptions import ImproperlyConfigured
 
-__all__ = ["DEMO_UPSTREAMS", "Settings", "Upstream", "format_upstreams", "parse_upstreams"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEMO_UPSTREAMS",
+    "Settings",
+    "Upstream",
+    "format_upstreams",
+    "parse_upstreams",
+]
 
-# The demo's upstreams are simulated by the app itself (see simulated.py), relative to the
-# dashboard's URL: "<prefix>/dashboard/" calls "<prefix>/upstream/<name>/".
+# Where `legato run` serves an app when given no --host and --port: the example calls the
+# upstreams it simulates itself there. Serve it elsewhere, set AGGREGATOR_BASE_URL.
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
+
+# The demo's upstreams are simulated by the app itself (see simulated.py), relative to
+# where the aggregator's routes are mounted (the base URL): "<base>upstream/<name>/".
 DEMO_UPSTREAMS = {
-    "weather": "../upstream/weather/?delay=0.3",
-    "news": "../upstream/news/?delay=0.3",
-    "traffic": "../upstream/traffic/?delay=0.3",
+    "weather": "upstream/weather/?delay=0.3",
+    "news": "upstream/news/?delay=0.3",
+    "traffic": "upstream/traffic/?delay=0.3",
 }
 
 
@@ -47,11 +62,17 @@ class Upstream:
         object.__setattr__(self, "is_relative", _is_relative(self.name, self.url))
         _check_positive(f"Upstream {self.name!r} timeout", self.timeout)
 
+    def resolved(self, base_url: str) -> Upstream:
+        """This upstream with a relative URL resolved against `base_url` (absolute, checked)."""
+        if not self.is_relative:
+            return self
+        return dataclasses.replace(self, url=urljoin(base_url, self.url))
+
 
 def _is_relative(name: str, url: str) -> bool:
     """Check `url`: True for a relative URL, False for an absolute http(s) one."""
     problem = f"Upstream {name!r} has the URL {url!r}"
-    fix = "give an http(s) URL with a host, or a relative one such as '../upstream/weather/'."
+    fix = "give an http(s) URL with a host, or a relative one such as 'upstream/weather/'."
     if not url or any(character.isspace() for character in url) or url.startswith("//"):
         raise ImproperlyConfigured(f"{problem}; {fix}")
     try:
@@ -89,9 +110,12 @@ def format_upstreams(upstreams: Iterable[Upstream]) -> str:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Settings:
+    """The configuration in force: every upstream URL here is absolute."""
+
     upstreams: tuple[Upstream, ...]
     timeout: float
     cache_ttl: float
+    base_url: str
 
     @classmethod
     def from_arguments(
@@ -100,16 +124,36 @@ class Settings:
         *,
         timeout: float,
         cache_ttl: float,
+        base_url: str = DEFAULT_BASE_URL,
         environ: Mapping[str, str] | None = None,
     ) -> Settings:
         environ = os.environ if environ is None else environ
         timeout = _number_from(environ, "AGGREGATOR_TIMEOUT", timeout)
         cache_ttl = _number_from(environ, "AGGREGATOR_CACHE_TTL", cache_ttl, zero_ok=True)
+        base_url = _base_url(environ.get("AGGREGATOR_BASE_URL", base_url))
         if "AGGREGATOR_UPSTREAMS" in environ:
             chosen = parse_upstreams(environ["AGGREGATOR_UPSTREAMS"], timeout)
         else:
             chosen = _upstreams_from(DEMO_UPSTREAMS if upstreams is None else upstreams, timeout)
-        return cls(chosen, timeout, cache_ttl)
+        resolved = tuple(upstream.resolved(base_url) for upstream in chosen)
+        return cls(resolved, timeout, cache_ttl, base_url)
+
+
+def _base_url(url: str) -> str:
+    """Check the base URL and end its path with "/", so relative URLs extend it."""
+    problem = f"The base URL {url!r} (base_url, or AGGREGATOR_BASE_URL) is not usable"
+    fix = "give the http(s) URL the aggregator is served at, such as 'http://127.0.0.1:8000/'."
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{problem} ({exc}); {fix}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(f"{problem}; {fix}")
+    if parts.query or parts.fragment or any(character.isspace() for character in url):
+        raise ImproperlyConfigured(f"{problem}: it has a query, a fragment or a space; {fix}")
+    # "http://host/aggregator" would resolve "upstream/x/" to "http://host/upstream/x/".
+    return url if parts.path.endswith("/") else url + "/"
 
 
 def _upstreams_from(

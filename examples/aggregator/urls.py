@@ -4,7 +4,8 @@ Mount with `path("aggregator/", include("examples.aggregator.urls"))`, in an App
 lifespan is `aggregator_lifespan(...)`.
 
 The demo's relative upstream URLs (settings.DEMO_UPSTREAMS) assume what is written here:
-the dashboard at "dashboard/" and the simulated upstreams beside it, at "upstream/<name>/".
+the simulated upstreams at "upstream/<name>/" under the mount point, which is the base
+URL they are resolved against (`base_url`, e.g. "http://127.0.0.1:8000/aggregator/").
 """
 
 from examples.aggregator import views

@@ -18,7 +18,7 @@ __all__ = ["dashboard", "page"]
 
 @require_safe
 async def dashboard(request: HttpRequest) -> JsonResponse:
-    report = await _aggregator_of(request).collect(request)
+    report = await _aggregator_of(request).collect(request.GET)
     return JsonResponse(report.as_json(), status=report.status)
 
 

@@ -6,9 +6,15 @@ browser unchanged, so the transports cannot drift apart. The text a user types i
 stored and sent as it was typed, never as HTML: the browser puts it in `textContent`
 and the server escapes it where it renders HTML, so `<script>` is shown, not run.
 
-Events: {"type": "message", "id", "nick", "text", "sent_at"},
+Events: {"type": "message", "id", "nick", "text", "sent_at", "after"},
 {"type": "presence", "online": [nick, ...], "joined" | "left": nick},
 and to a newcomer only, {"type": "welcome", "room", "nick", "history", "online"}.
+
+A message is stored before it is published, so when the channel layer is away (Redis
+down) it is kept but not delivered live: `say` raises `NotDelivered`. Live delivery can
+leave gaps (pub/sub keeps nothing for a process that is reconnecting), so each message
+event names the room's previous message ("after"): a reader whose last message is older
+than that missed some, and fetches the history since its last one.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from legato.db import Database
 
 __all__ = [
     "MAX_TEXT",
+    "NotDelivered",
     "Room",
     "check_room",
     "clean_nick",
@@ -86,6 +93,17 @@ def _printable(text: str, keep: str = "") -> str:
     return "".join(char for char in text if char in keep or unicodedata.category(char)[0] != "C")
 
 
+class NotDelivered(ConnectionError):
+    """A message was stored, but the channel layer could not publish it to the room."""
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        super().__init__(
+            "Your message is saved, but the room could not be told about it live: "
+            "it is in the room's history."
+        )
+        self.event = event
+
+
 class Room:
     """One room, as one connection sees it: its store, its group, its layer."""
 
@@ -98,8 +116,11 @@ class Room:
     async def say(self, nick: str, raw_text: object) -> dict[str, Any]:
         """Store a message and publish it to everyone in the room (its author too)."""
         stored = await self.store.add_message(self.name, nick, clean_text(raw_text))
-        event = {"type": "message", **stored.as_json()}
-        await self.layer.group_send(self.group, event)
+        event = {"type": "message", **stored.as_json(), "after": stored.after}
+        try:
+            await self.layer.group_send(self.group, event)
+        except ConnectionError as exc:
+            raise NotDelivered(event) from exc
         return event
 
     @contextlib.asynccontextmanager
@@ -130,7 +151,10 @@ class Room:
 
     async def _leave(self, member_id: str, nick: str) -> None:
         await self.store.leave(member_id)
-        await self._announce(left=nick)
+        # With the layer away, the leave is still stored; the room's next presence event
+        # carries the whole list, so nobody stays "online" for good.
+        with contextlib.suppress(ConnectionError):
+            await self._announce(left=nick)
 
     async def _announce(self, **change: str) -> list[str]:
         online = await self.store.online(self.name)

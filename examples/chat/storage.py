@@ -54,11 +54,15 @@ class Member(Base):
 
 @dataclass(frozen=True, slots=True)
 class StoredMessage:
+    """One message; `after` is, from `add_message` only, the id of the room's message
+    before it (None for the room's first), so a reader can tell that it missed some."""
+
     id: int
     room: str
     nick: str
     text: str
     sent_at: float
+    after: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "nick": self.nick, "text": self.text, "sent_at": self.sent_at}
@@ -101,6 +105,9 @@ class ChatStore:
             row = Message(room=room, nick=nick, text=text, sent_at=time.time())
             session.add(row)
             await session.flush()
+            after = await session.scalar(
+                select(func.max(Message.id)).where(Message.room == room, Message.id < row.id)
+            )
             oldest_kept = (
                 select(Message.id)
                 .where(Message.room == room)
@@ -112,15 +119,16 @@ class ChatStore:
             await session.execute(
                 delete(Message).where(Message.room == room, Message.id < oldest_kept)
             )
-            return StoredMessage(row.id, room, nick, text, row.sent_at)
+            return StoredMessage(row.id, room, nick, text, row.sent_at, after)
 
-    async def history(self, room: str) -> list[StoredMessage]:
-        """The room's last HISTORY_SIZE messages, oldest first."""
+    async def history(self, room: str, after: int | None = None) -> list[StoredMessage]:
+        """The room's last HISTORY_SIZE messages (with an id above `after`), oldest first."""
         await self._ready()
+        newer = () if after is None else (Message.id > after,)
         async with self.database.session() as session:
             rows = await session.scalars(
                 select(Message)
-                .where(Message.room == room)
+                .where(Message.room == room, *newer)
                 .order_by(Message.id.desc())
                 .limit(HISTORY_SIZE)
             )

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from examples.chat import pages
-from examples.chat.rooms import Room, clean_nick, slugify_room
+from examples.chat.rooms import NotDelivered, Room, clean_nick, slugify_room
 from examples.chat.storage import ChatStore, database_for
 from legato.http import (
     EventStreamResponse,
@@ -76,6 +76,7 @@ async def room_page(request: HttpRequest, room: str) -> HttpResponse:
             socket=reverse("chat:socket", kwargs={"room": chat_room.name}),
             events=reverse("chat:events", kwargs={"room": chat_room.name}),
             messages=reverse("chat:messages", kwargs={"room": chat_room.name}),
+            history=reverse("chat:history", kwargs={"room": chat_room.name}),
             css=reverse("chat:static", kwargs={"name": "chat.css"}),
             js=reverse("chat:static", kwargs={"name": "chat.js"}),
         )
@@ -94,8 +95,12 @@ async def static(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_GET
 async def history(request: HttpRequest, room: str) -> JsonResponse:
+    """The room's last messages; `?after=<id>` keeps those newer than the one a reader has."""
     chat_room = _room(request, room)
-    messages = await chat_room.store.history(chat_room.name)
+    after = request.GET.get("after")
+    if after is not None and not (after.isascii() and after.isdigit()):
+        return JsonResponse({"error": "after is the id of a message: digits only."}, status=400)
+    messages = await chat_room.store.history(chat_room.name, None if after is None else int(after))
     return JsonResponse({"room": chat_room.name, "messages": [m.as_json() for m in messages]})
 
 
@@ -127,4 +132,8 @@ async def post_message(request: HttpRequest, room: str) -> JsonResponse:
         event = await chat_room.say(nick, data.get("text"))
     except (ValueError, AttributeError) as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    return JsonResponse({"message": event}, status=201)
+    except NotDelivered as exc:
+        # Stored, so not an error to retry (that would post it twice): 202, and say so.
+        body = {"message": exc.event, "delivered": False, "error": str(exc)}
+        return JsonResponse(body, status=202)
+    return JsonResponse({"message": event, "delivered": True}, status=201)

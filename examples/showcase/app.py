@@ -47,12 +47,13 @@ urlpatterns = [
 ]
 
 # The aggregator's shared HTTP client lives in the lifespan; its upstreams are simulated
-# under /aggregator/upstream/ and called over HTTP on the port the browser used. The chat
+# under /aggregator/upstream/ and called over HTTP where `make demo` serves the app (never
+# where a request's Host header points; AGGREGATOR_BASE_URL names another address). The chat
 # keeps its history in the app's SQLite file (LEGATO_DATABASE_URL overrides it). The
 # default middleware stack adds the security headers and refuses cross-site POSTs.
 app = App(
     urlpatterns=urlpatterns,
     middleware=DEFAULT_MIDDLEWARE,
-    lifespan=aggregator_lifespan(),
+    lifespan=aggregator_lifespan(base_url="http://127.0.0.1:8000/aggregator/"),
     database="sqlite+aiosqlite:///showcase.sqlite3",
 )

@@ -9,7 +9,9 @@ confirmed, so a message published after it is never missed.
 
 Messages published while a process is disconnected from Redis are lost for that process
 (pub/sub keeps no history); the reader reconnects with a short backoff and redis-py
-subscribes the channels again.
+subscribes the channels again. Publishing or subscribing while Redis is unreachable
+raises the builtin `ConnectionError`, within `_SOCKET_TIMEOUT` seconds when Redis stops
+answering without closing the connection (docs/channels.md, "When Redis goes away").
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -41,6 +44,10 @@ __all__ = ["RedisChannelLayer"]
 logger = logging.getLogger("legato.channels")
 
 _CONFIRM_TIMEOUT = 5.0
+# redis-py before 8.0 waits forever by default: a Redis that stops answering (a network
+# partition, a paused host) would hang every publisher. A timeout in the URL
+# ("?socket_timeout=...") still wins.
+_SOCKET_TIMEOUT = 5.0
 
 
 class RedisChannelLayer:
@@ -95,9 +102,21 @@ class RedisChannelLayer:
             await client.aclose()
 
     async def group_send(self, group: str, message: Any) -> None:
-        """Publish `message` (JSON-able) to `group` in every process."""
+        """Publish `message` (JSON-able) to `group` in every process.
+
+        Raises ConnectionError when Redis refuses the connection or does not answer in time.
+        """
         channel = self._channel(check_group(group))
-        await self._connected().publish(channel, encode(message))
+        data = encode(message)
+        try:
+            await self._connected().publish(channel, data)
+        except (RedisError, OSError) as exc:
+            raise ConnectionError(
+                f"Could not publish to group {group!r}: Redis at "
+                f"{_without_password(self.url)} failed ({type(exc).__name__}: {exc}). "
+                "Subscribers may not get this message (after a timeout, Redis may still "
+                "deliver it late)."
+            ) from exc
 
     @asynccontextmanager
     async def subscribe(
@@ -126,7 +145,12 @@ class RedisChannelLayer:
 
     def _connected(self) -> aioredis.Redis:
         if self._client is None:
-            self._client = aioredis.Redis.from_url(self.url, health_check_interval=30)
+            self._client = aioredis.Redis.from_url(
+                self.url,
+                health_check_interval=30,
+                socket_timeout=_SOCKET_TIMEOUT,
+                socket_connect_timeout=_SOCKET_TIMEOUT,
+            )
         return self._client
 
     async def _listen(self, new: Sequence[str], groups: Sequence[str]) -> None:
@@ -138,7 +162,13 @@ class RedisChannelLayer:
         waits = [self._pending[c] for c in map(self._channel, groups) if c in self._pending]
         if channels:
             pubsub = self._pubsub_connection()
-            await pubsub.subscribe(*channels)
+            try:
+                await pubsub.subscribe(*channels)
+            except (RedisError, OSError) as exc:
+                raise ConnectionError(
+                    f"Could not subscribe to {list(groups)}: Redis at "
+                    f"{_without_password(self.url)} failed ({type(exc).__name__}: {exc})."
+                ) from exc
             if self._reader is None or self._reader.done():
                 self._reader = loop.create_task(self._read(pubsub), name="legato-redis-reader")
         if waits:
@@ -171,6 +201,7 @@ class RedisChannelLayer:
         # The one reader of this process: whatever goes wrong, it logs and goes on, or
         # every subscription of the process would silently stop.
         backoff = 0.1
+        lost_at: float | None = None
         while True:
             try:
                 message = await pubsub.get_message(timeout=1.0)
@@ -178,9 +209,18 @@ class RedisChannelLayer:
                     self._dispatch(message)
             except (RedisError, OSError) as exc:
                 logger.warning("Redis channel layer lost its connection (%s); retrying.", exc)
+                if lost_at is None:
+                    lost_at = time.monotonic()
             except Exception:
                 logger.exception("Redis channel layer could not handle a message; going on.")
             else:
+                if lost_at is not None:
+                    logger.warning(
+                        "Redis channel layer reconnected after %.1f s; messages published "
+                        "in that time did not reach this process.",
+                        time.monotonic() - lost_at,
+                    )
+                    lost_at = None
                 backoff = 0.1
                 continue
             await asyncio.sleep(backoff)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import time
@@ -14,6 +15,13 @@ from tests.integration.servers import free_port, require_binary
 @contextmanager
 def running_redis(port: int | None = None) -> Iterator[str]:
     """Yield the URL of a fresh redis-server with no persistence; skip if it is missing."""
+    with redis_process(port) as (url, _):
+        yield url
+
+
+@contextmanager
+def redis_process(port: int | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like `running_redis`, also yielding the process (to pause it with SIGSTOP)."""
     binary = require_binary("redis-server", "redis-server")
     port = port or free_port()
     process = subprocess.Popen(
@@ -23,8 +31,10 @@ def running_redis(port: int | None = None) -> Iterator[str]:
     )
     try:
         _wait_for_port(port, process)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", process
     finally:
+        # A paused server would ignore SIGTERM until resumed.
+        process.send_signal(signal.SIGCONT)
         process.terminate()
         try:
             process.wait(timeout=10)

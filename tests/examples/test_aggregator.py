@@ -15,8 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from examples.aggregator.aggregator import Aggregator
 from examples.aggregator.app import make_app
+from examples.aggregator.cache import CoalescingCache
+from examples.aggregator.settings import Upstream
 from legato.app import App
 from legato.exceptions import ImproperlyConfigured
 from legato.test import AsyncClient, Client
@@ -29,7 +34,12 @@ NAMES = ("weather", "news", "traffic")
 
 @pytest.fixture(autouse=True)
 def no_aggregator_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ("AGGREGATOR_UPSTREAMS", "AGGREGATOR_TIMEOUT", "AGGREGATOR_CACHE_TTL"):
+    for variable in (
+        "AGGREGATOR_UPSTREAMS",
+        "AGGREGATOR_TIMEOUT",
+        "AGGREGATOR_CACHE_TTL",
+        "AGGREGATOR_BASE_URL",
+    ):
         monkeypatch.delenv(variable, raising=False)
 
 
@@ -273,9 +283,61 @@ def simulated_only() -> App:
     return App(urlpatterns=[path("", include("examples.aggregator.urls"))])
 
 
-def test_demo_upstreams_are_resolved_against_the_request_url() -> None:
-    # make_app() without upstreams calls "../upstream/<name>/" on the host it was asked on;
-    # here that host is the test client's, answered in-process by the same routes.
+class Recorder:
+    """A transport that answers every call with `{}` and keeps the URLs it was asked for."""
+
+    def __init__(self) -> None:
+        self.urls: list[httpx.URL] = []
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self._answer)
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        self.urls.append(request.url)
+        return httpx.Response(200, json={})
+
+
+def test_host_header_does_not_choose_where_upstream_calls_go() -> None:
+    recorder = Recorder()
+    app = make_app(base_url="http://127.0.0.1:8123/agg/", transport=recorder.transport())
+    with Client(app) as client:
+        for host in ("127.0.0.1:6379", "localhost:22", "testserver"):
+            response = client.get("/dashboard/", {"city": host}, headers={"Host": host})
+            assert response.json()["complete"] is True
+    assert {(url.scheme, url.host, url.port, url.path) for url in recorder.urls} == {
+        ("http", "127.0.0.1", 8123, f"/agg/upstream/{name}/") for name in NAMES
+    }
+
+
+queries = st.lists(st.tuples(st.text(max_size=12), st.text(max_size=12)), max_size=4)
+
+
+def test_no_query_string_changes_where_upstream_calls_go() -> None:
+    recorder = Recorder()
+    urls = {"api": "https://api.test:8443/v1/data?key=secret"}
+    app = make_app(upstreams=urls, cache_ttl=0, transport=recorder.transport())
+
+    @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(queries)
+    def check(query: list[tuple[str, str]]) -> None:
+        recorder.urls.clear()
+        client.get("/dashboard/", query)
+        (url,) = recorder.urls
+        assert (url.scheme, url.host, url.port, url.path) == ("https", "api.test", 8443, "/v1/data")
+        assert url.params["key"] == "secret"
+
+    with Client(app) as client:
+        check()
+
+
+def test_aggregator_refuses_upstreams_that_are_not_resolved() -> None:
+    with pytest.raises(ImproperlyConfigured, match="base_url"):
+        Aggregator(httpx.AsyncClient(), [Upstream("a", "upstream/a/")], CoalescingCache(1.0))
+
+
+def test_demo_upstreams_are_the_simulated_ones_under_the_base_url() -> None:
+    # make_app() without upstreams calls "<base_url>upstream/<name>/"; here the transport
+    # answers every host in-process, from the same routes.
     app = make_app(transport=httpx.ASGITransport(simulated_only()))
     with Client(app) as client:
         started = time.monotonic()

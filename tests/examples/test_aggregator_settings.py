@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from examples.aggregator.settings import (
+    DEFAULT_BASE_URL,
     DEMO_UPSTREAMS,
     Settings,
     Upstream,
@@ -81,10 +82,66 @@ def test_relative_urls_are_told_apart_from_absolute_ones() -> None:
     assert not Upstream("a", "http://127.0.0.1:9/").is_relative
 
 
-def test_settings_default_to_the_simulated_demo_upstreams() -> None:
+def test_settings_default_to_the_simulated_demo_upstreams_where_legato_run_serves() -> None:
     settings = Settings.from_arguments(None, timeout=1, cache_ttl=5, environ={})
-    assert {u.name: u.url for u in settings.upstreams} == DEMO_UPSTREAMS
+    assert DEFAULT_BASE_URL == "http://127.0.0.1:8000/"
+    assert {u.name: u.url for u in settings.upstreams} == {
+        name: DEFAULT_BASE_URL + url for name, url in DEMO_UPSTREAMS.items()
+    }
     assert (settings.timeout, settings.cache_ttl) == (1, 5)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "url", "expected"),
+    [
+        (
+            "http://127.0.0.1:9000/",
+            "upstream/a/?delay=1",
+            "http://127.0.0.1:9000/upstream/a/?delay=1",
+        ),
+        ("http://h.test/agg/", "upstream/a/", "http://h.test/agg/upstream/a/"),
+        ("http://h.test/agg", "upstream/a/", "http://h.test/agg/upstream/a/"),
+        ("https://h.test/agg/", "/a/", "https://h.test/a/"),
+        ("https://h.test/agg/", "../a/", "https://h.test/a/"),
+        ("http://h.test/", "http://api.test:81/x", "http://api.test:81/x"),
+    ],
+)
+def test_relative_upstreams_are_resolved_against_the_base_url_at_start_up(
+    base_url: str, url: str, expected: str
+) -> None:
+    settings = Settings.from_arguments(
+        {"a": url}, timeout=1, cache_ttl=5, base_url=base_url, environ={}
+    )
+    assert settings.upstreams == (Upstream("a", expected, 1),)
+    assert not settings.upstreams[0].is_relative
+
+
+def test_base_url_from_the_environment_wins_over_the_argument() -> None:
+    environ = {"AGGREGATOR_BASE_URL": "http://127.0.0.1:9001/agg/"}
+    settings = Settings.from_arguments(
+        {"a": "upstream/a/"}, timeout=1, cache_ttl=5, base_url="http://x.test/", environ=environ
+    )
+    assert settings.base_url == "http://127.0.0.1:9001/agg/"
+    assert settings.upstreams[0].url == "http://127.0.0.1:9001/agg/upstream/a/"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        ("", "give the http(s) URL"),
+        ("/aggregator/", "give the http(s) URL"),
+        ("127.0.0.1:8000", "give the http(s) URL"),
+        ("ftp://h.test/", "give the http(s) URL"),
+        ("http://h.test:99999/", "out of range"),
+        ("http://h.test/?a=1", "has a query"),
+        ("http://h.test/ x/", "a space"),
+    ],
+)
+def test_bad_base_url_fails_start_up_naming_the_variable(base_url: str, message: str) -> None:
+    environ = {"AGGREGATOR_BASE_URL": base_url}
+    with pytest.raises(ImproperlyConfigured, match=re.escape(message)) as error:
+        Settings.from_arguments(None, timeout=1, cache_ttl=5, environ=environ)
+    assert "AGGREGATOR_BASE_URL" in str(error.value)
 
 
 def test_settings_take_a_mapping_or_upstream_objects() -> None:

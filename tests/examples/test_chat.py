@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from examples.chat import storage
 from examples.chat.rooms import clean_nick, clean_text, slugify_room
 from legato import App
+from legato.channels import InMemoryChannelLayer, Overflow, Subscription
 from legato.exceptions import ImproperlyConfigured
 from legato.test import Client
 from legato.test.websocket import WebSocketSession
@@ -214,3 +216,103 @@ def test_slugify_room() -> None:
     assert slugify_room("  Tea & Cake! ") == "tea-cake"
     with pytest.raises(ValueError, match="Name a room"):
         slugify_room("!!!")
+
+
+class FlakyLayer(InMemoryChannelLayer):
+    """The memory layer, with an outage switch: while `down`, it fails as Redis's does."""
+
+    down = False
+
+    async def group_send(self, group: str, message: Any) -> None:
+        if self.down:
+            raise ConnectionError("Could not publish: Redis is away (in this test).")
+        await super().group_send(group, message)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(
+        self, *groups: str, capacity: int | None = None, overflow: Overflow | None = None
+    ) -> AsyncIterator[Subscription]:
+        if self.down:
+            raise ConnectionError("Could not subscribe: Redis is away (in this test).")
+        async with super().subscribe(*groups, capacity=capacity, overflow=overflow) as sub:
+            yield sub
+
+
+@pytest.fixture
+def layer() -> FlakyLayer:
+    return FlakyLayer()
+
+
+@pytest.fixture
+def flaky(tmp_path: Path, layer: FlakyLayer) -> Iterator[Client]:
+    app = App(
+        urlpatterns=[path("chat/", include("examples.chat.urls"))],
+        database=f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}",
+        channels=layer,
+    )
+    with Client(app) as test_client:
+        yield test_client
+
+
+def history_texts(client: Client, room: str, after: int | None = None) -> list[str]:
+    query = {} if after is None else {"after": after}
+    messages = client.get(f"/chat/rooms/{room}/history/", query).json()["messages"]
+    return [message["text"] for message in messages]
+
+
+def test_a_message_sent_during_an_outage_is_saved_and_its_socket_told_to_come_back(
+    flaky: Client, layer: FlakyLayer
+) -> None:
+    with flaky.websocket("/chat/rooms/tea/socket/?nick=alice") as alice:
+        alice.receive_json()
+        layer.down = True
+        alice.send_json({"type": "message", "text": "while Redis is away"})
+        error = next_of_type(alice, "error")["error"]
+        assert error.startswith("Your message is saved")
+        while alice.receive()["type"] != "websocket.close":
+            pass
+    assert alice.close_code == 1013
+    assert history_texts(flaky, "tea") == ["while Redis is away"]
+
+
+def test_joining_during_an_outage_is_refused_with_1013(flaky: Client, layer: FlakyLayer) -> None:
+    layer.down = True
+    with flaky.websocket("/chat/rooms/tea/socket/?nick=bob") as bob:
+        assert next_of_type(bob, "error")["error"].startswith("The room cannot be reached")
+        while bob.receive()["type"] != "websocket.close":
+            pass
+    assert bob.close_code == 1013
+
+
+def test_a_post_during_an_outage_answers_202_saved_not_delivered(
+    flaky: Client, layer: FlakyLayer
+) -> None:
+    layer.down = True
+    response = flaky.post("/chat/rooms/tea/messages/", {"nick": "carol", "text": "kept"})
+    assert response.status_code == 202  # not a 5xx: a client must not send it again
+    assert response.json()["delivered"] is False
+    assert response.json()["message"]["text"] == "kept"
+    assert history_texts(flaky, "tea") == ["kept"]
+
+
+def test_each_message_names_the_one_before_so_a_reader_sees_a_gap(
+    flaky: Client, layer: FlakyLayer
+) -> None:
+    with flaky.websocket("/chat/rooms/gap/socket/?nick=dave") as dave:
+        dave.receive_json()
+        flaky.post("/chat/rooms/gap/messages/", {"nick": "erin", "text": "one"})
+        first = next_of_type(dave, "message")
+        assert first["after"] is None  # the room's first message
+        layer.down = True
+        flaky.post("/chat/rooms/gap/messages/", {"nick": "erin", "text": "missed"})
+        layer.down = False
+        third = flaky.post("/chat/rooms/gap/messages/", {"nick": "erin", "text": "three"})
+        heard = next_of_type(dave, "message")
+    assert heard == third.json()["message"]
+    assert heard["after"] > first["id"]  # dave never saw it: a gap, filled from history
+    assert history_texts(flaky, "gap", after=first["id"]) == ["missed", "three"]
+
+
+def test_history_after_must_be_a_message_id(client: Client) -> None:
+    response = client.get("/chat/rooms/tea/history/", {"after": "-1"})
+    assert response.status_code == 400

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from tests.integration.servers import free_port, legato_server
+from tests.integration.servers import free_port, legato_command, legato_server, running
 
 pytestmark = pytest.mark.integration
 
@@ -62,6 +64,16 @@ def aggregator_with_dead_upstream(upstreams: dict[str, str]) -> Iterator[str]:
         yield base
 
 
+@pytest.fixture(scope="module")
+def self_served() -> Iterator[str]:
+    """The aggregator with its demo upstreams, which it serves itself, on its own port."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = legato_command(AGGREGATOR_APP, port, "--log-level", "warning")
+    with running(command, base + "/", env={"AGGREGATOR_BASE_URL": base + "/"}):
+        yield base
+
+
 def city() -> str:
     return f"city-{uuid.uuid4().hex[:12]}"
 
@@ -88,6 +100,56 @@ def open_request(base: str, target: str) -> socket.socket:
     sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
     sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
     return sock
+
+
+@contextmanager
+def silent_listener() -> Iterator[tuple[int, list[socket.socket]]]:
+    """A local port that accepts connections and never answers: (port, accepted so far)."""
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], accepted
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+        for connection in accepted:
+            connection.close()
+
+
+def what_it_says(response: httpx.Response) -> tuple[Any, ...]:
+    """An answer without its timing, city and cache sources: what a port scan would read."""
+    body = response.json()
+    return response.status_code, body["complete"], sorted(body["data"]), body["missing"]
+
+
+def test_host_header_does_not_choose_where_upstream_calls_go(self_served: str) -> None:
+    with silent_listener() as (open_port, accepted):
+        closed_port = free_port()
+        answers = {
+            port: httpx.get(
+                f"{self_served}/dashboard/",
+                params={"city": city()},
+                headers={"Host": f"127.0.0.1:{port}"},
+                timeout=10,
+            )
+            for port in (open_port, closed_port)
+        }
+    assert accepted == [], "a client's Host header made the aggregator connect to its port"
+    assert what_it_says(answers[open_port]) == what_it_says(answers[closed_port])
+    assert what_it_says(answers[open_port]) == (200, True, sorted(NAMES), {})
 
 
 def test_three_upstreams_of_300_ms_answer_in_about_300_ms(
@@ -176,7 +238,11 @@ def test_one_client_leaving_does_not_cancel_the_calls_it_shares(
 
 
 def test_showcase_calls_its_simulated_upstreams_over_http() -> None:
-    with legato_server("examples.showcase.app:app") as base:
+    # `make demo` serves on port 8000; on another port, the base URL says where.
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = legato_command("examples.showcase.app:app", port, "--log-level", "warning")
+    with running(command, base + "/", env={"AGGREGATOR_BASE_URL": f"{base}/aggregator/"}):
         assert 'href="/aggregator/"' in httpx.get(f"{base}/", timeout=5).text
         httpx.get(f"{base}/aggregator/dashboard/", params={"city": city()}, timeout=5)
         started = time.monotonic()

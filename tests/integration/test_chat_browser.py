@@ -1,5 +1,6 @@
 """Two headless Chromium pages in one chat room exchange messages (WebSocket and the
-SSE + POST fallback); a screenshot is kept in test-artifacts/chat.png."""
+SSE + POST fallback); a screenshot is kept in test-artifacts/chat.png. Through a Redis
+outage, the pages reconnect by themselves and fill the gap from the history."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.servers import ROOT, legato_server, require_binary
+from tests.channels.redis_server import redis_process
+from tests.integration.servers import ROOT, free_port, legato_server, require_binary
 
 pytestmark = pytest.mark.integration
 
@@ -68,3 +70,47 @@ def test_two_browser_pages_chat_in_one_room(base_url: str) -> None:
         finally:
             browser.close()
     assert (ARTIFACTS / "chat.png").stat().st_size > 10_000
+
+
+def test_pages_reconnect_and_fill_the_gap_after_a_redis_outage(tmp_path: Path) -> None:
+    chromium = require_binary("chromium", "chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    port = free_port()
+    env = {"LEGATO_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}"}
+    with redis_process(port) as (url, redis):
+        env["LEGATO_CHANNELS_URL"] = url
+        with legato_server("examples.chat.app:app", env=env) as base, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                alice = browser.new_page()
+                bob = browser.new_page()
+                for page, nick in ((alice, "alice"), (bob, "bob")):
+                    page.goto(f"{base}/rooms/outage/?nick={nick}")
+                    expect(page.locator("#status")).to_have_text("live · WebSocket")
+                expect(alice.locator("#online li")).to_have_text(["alice", "bob"])
+
+                redis.terminate()
+                redis.wait(timeout=10)
+                alice.fill("#text", "said while Redis was away")
+                alice.press("#text", "Enter")
+                expect(alice.locator("#error")).to_contain_text("Your message is saved")
+                expect(alice.locator("#status")).to_contain_text("reconnecting in")
+
+                with redis_process(port):
+                    # Alice's page comes back by itself; its welcome brings the history.
+                    texts = alice.locator(".message .text")
+                    expect(alice.locator("#status")).to_have_text(
+                        "live · WebSocket", timeout=15_000
+                    )
+                    expect(texts).to_have_text(["said while Redis was away"])
+                    expect(alice.locator("#error")).to_be_hidden()
+                    # Bob stayed connected and missed it: the next message names it as its
+                    # predecessor, and his page fetches what it lacks, in order.
+                    alice.fill("#text", "back again")
+                    alice.press("#text", "Enter")
+                    expect(bob.locator(".message .text")).to_have_text(
+                        ["said while Redis was away", "back again"], timeout=10_000
+                    )
+            finally:
+                browser.close()

@@ -1,6 +1,10 @@
 // The chat's browser side: plain JavaScript, no build step.
 // Every piece of text that came from the network is put in the page with textContent,
 // never as HTML markup, so a message like <script>...</script> is shown, not run.
+// Live delivery can miss messages (the server lost its channel layer for a while), so
+// the page keeps the id of the last message it has, and fills a gap from the history:
+// each message names the room's previous one ("after"), and a reconnection's welcome
+// carries the room's last messages. A lost WebSocket reconnects after a growing delay.
 (() => {
   "use strict";
 
@@ -10,6 +14,9 @@
   const list = byId("messages");
   let nick = "";
   let send = null; // the current transport's way of sending a message
+  let lastId = 0; // the newest message shown
+  let retries = 0; // WebSocket reconnections since the last welcome
+  let socketWorked = false; // a WebSocket has opened on this page: keep to that transport
 
   function status(text, live) {
     byId("status").textContent = text;
@@ -30,6 +37,8 @@
   }
 
   function addMessage(message) {
+    const shown = [...list.querySelectorAll(".message[data-id]")];
+    if (shown.some((item) => Number(item.dataset.id) === message.id)) return;
     const time = new Date(message.sent_at * 1000);
     const item = element("li", message.nick === nick ? "message mine" : "message", "");
     item.dataset.id = message.id;
@@ -38,8 +47,26 @@
       element("b", "nick", message.nick),
       element("span", "text", message.text),
     );
-    list.append(item);
+    // In id order: a gap filled from the history arrives after newer live messages.
+    const later = shown.find((other) => Number(other.dataset.id) > message.id);
+    list.insertBefore(item, later ? later : null);
+    lastId = Math.max(lastId, message.id);
     list.scrollTop = list.scrollHeight;
+  }
+
+  function receiveMessage(message) {
+    const since = lastId;
+    addMessage(message);
+    if (message.after != null && message.after > since) catchUp(since);
+  }
+
+  async function catchUp(since) {
+    try {
+      const response = await fetch(`${body.dataset.history}?after=${since}`);
+      if (response.ok) (await response.json()).messages.forEach(addMessage);
+    } catch (error) {
+      // Offline: the welcome of the next connection brings the history.
+    }
   }
 
   function addNotice(text) {
@@ -54,13 +81,15 @@
   function handle(event) {
     switch (event.type) {
       case "welcome":
+        retries = 0;
+        showError("");
         list.replaceChildren();
         event.history.forEach(addMessage);
         setOnline(event.online);
         addNotice(`You joined #${event.room} as ${event.nick}.`);
         break;
       case "message":
-        addMessage(event);
+        receiveMessage(event);
         break;
       case "presence":
         setOnline(event.online);
@@ -83,22 +112,31 @@
     let opened = false;
     socket.onopen = () => {
       opened = true;
+      socketWorked = true;
       status("live · WebSocket", true);
       send = (text) => socket.send(JSON.stringify({ type: "message", text }));
     };
     socket.onmessage = (message) => handle(JSON.parse(message.data));
     socket.onclose = (close) => {
       send = null;
-      if (!opened) {
+      if (!opened && !socketWorked) {
         connectEventSource(); // the upgrade never worked here: fall back to SSE + POST
       } else if (close.code === 1008) {
         status("disconnected");
         showError(close.reason || "The server refused this connection.");
       } else {
-        status("reconnecting…");
-        setTimeout(connectWebSocket, 1000);
+        reconnectLater(); // 1011, 1013 (the server lost its channel layer), 1006, ...
       }
     };
+  }
+
+  function reconnectLater() {
+    // 1, 2, 4, ... 30 s, each shortened by up to half at random, so that the clients of
+    // a restarted server do not all come back in the same instant.
+    const delay = Math.min(30, 2 ** retries) * (0.5 + Math.random() / 2);
+    retries += 1;
+    status(`reconnecting in ${Math.ceil(delay)} s…`);
+    setTimeout(connectWebSocket, delay * 1000);
   }
 
   function connectEventSource() {
@@ -113,12 +151,18 @@
   }
 
   async function postMessage(text) {
-    const response = await fetch(body.dataset.messages, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ nick, text }),
-    });
-    if (!response.ok) showError((await response.json()).error || "Not sent.");
+    try {
+      const response = await fetch(body.dataset.messages, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ nick, text }),
+      });
+      const answer = await response.json();
+      // 202 with delivered: false means saved but not sent live: not worth a resend.
+      if (!response.ok || answer.delivered === false) showError(answer.error || "Not sent.");
+    } catch (error) {
+      showError("Not sent: the server did not answer. Try again in a moment.");
+    }
   }
 
   function join(name) {
