@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from legato import App
-from legato.http import HttpRequest, HttpResponse
+from legato.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from legato.test import Client
 from legato.urls import path, websocket
 from legato.watchdog import Watchdog, default_threshold
@@ -158,4 +160,61 @@ def test_blocking_startup_hook_is_named(caplog: pytest.LogCaptureFixture) -> Non
         time.sleep(0.2)
     [message] = stalls(caplog)
     assert "no request" in message
+    assert message.splitlines()[0].endswith("time.sleep(0.3)")
+
+
+async def blocking_stream_view(request: HttpRequest) -> StreamingHttpResponse:
+    async def chunks() -> AsyncIterator[str]:
+        yield "first\n"
+        time.sleep(0.3)
+        yield "second\n"
+
+    return StreamingHttpResponse(chunks())
+
+
+async def blocking_after_response(request: HttpRequest) -> HttpResponse:
+    async def audit() -> None:
+        time.sleep(0.3)
+
+    request.after_response(audit)
+    return HttpResponse("answered")
+
+
+def blocking_middleware_factory(get_response: Any) -> Any:
+    async def middleware(request: HttpRequest) -> HttpResponse:
+        time.sleep(0.3)
+        return await get_response(request)
+
+    return middleware
+
+
+blocking_middleware_factory.async_capable = True  # type: ignore[attr-defined]
+blocking_middleware_factory.sync_capable = False  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("url", "middleware", "expected"),
+    [
+        ("/stream/", [], "in view tests.test_watchdog.blocking_stream_view (GET /stream/)"),
+        ("/after/", [], "in view tests.test_watchdog.blocking_after_response (GET /after/)"),
+        ("/await/", [blocking_middleware_factory], "in middleware (GET /await/, before its view)"),
+    ],
+)
+def test_streams_after_response_work_and_middleware_are_named(
+    caplog: pytest.LogCaptureFixture, url: str, middleware: list[Any], expected: str
+) -> None:
+    app = App(
+        [
+            path("stream/", blocking_stream_view),
+            path("after/", blocking_after_response),
+            path("await/", awaiting_view),
+        ],
+        middleware=middleware,
+        stall_threshold=THRESHOLD,
+    )
+    with caplog.at_level(logging.WARNING, logger="legato.stalls"), Client(app) as client:
+        get_then_settle(client, url)
+        time.sleep(0.3)
+    [message] = stalls(caplog)
+    assert expected in message
     assert message.splitlines()[0].endswith("time.sleep(0.3)")
