@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import FunctionType
 
 from legato.check import rules
-from legato.check.calls import ASYNC_TO_SYNC, TO_THREAD
+from legato.check.calls import ASYNC_TO_SYNC, TO_THREAD, Blocking
 from legato.check.objects import class_member, plain_function
 from legato.check.scope import Scope
 from legato.check.source import FunctionNode
@@ -67,9 +67,9 @@ class ViewCheck:
                 scope,
                 scope.node,
                 "LGT401",
-                f"`{scope.node.name}` is sync but does its I/O only through `async_to_sync` "
-                f"({tally.async_to_sync} call(s)); make it `async def` and `await` directly: "
-                "no thread, no hop back to the loop",
+                f"`{scope.node.name}` is sync, yet all the I/O the check sees goes through "
+                "`async_to_sync`; make it `async def` and `await` directly (no thread, no hop "
+                "back to the loop)",
             )
 
     def _body(self, scope: Scope, context: Context, *, follow: bool) -> Tally:
@@ -85,10 +85,10 @@ class ViewCheck:
         found = rules.blocking(call, scope)
         if found is not None:
             if where is Context.LOOP:
-                self.report(scope, call, found.code, _blocking_message(call, found.advice))
+                self.report(scope, call, found.code, _blocking_message(call, found))
             tally.blocking += 1
         if rules.calls_async_to_sync(call, scope):
-            if where is Context.LOOP:
+            if where is Context.LOOP and rules.wrapper_called(call, scope):
                 self.report(scope, call, "LGT301", _async_to_sync_message(call))
             tally.async_to_sync += 1
         if rules.makes_coroutine(call, scope):
@@ -185,8 +185,8 @@ def _helper_context(node: FunctionNode, where: Context, *, via_bridge: bool) -> 
     return where
 
 
-def _blocking_message(call: ast.Call, advice: str) -> str:
-    return f"`{rules.display(call.func)}()` blocks the event loop; {advice}"
+def _blocking_message(call: ast.Call, found: Blocking) -> str:
+    return f"`{rules.display(call.func)}()` {found.effect}; {found.advice}"
 
 
 def _async_to_sync_message(call: ast.Call) -> str:

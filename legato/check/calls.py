@@ -28,6 +28,7 @@ __all__ = [
 class Blocking:
     code: str
     advice: str
+    effect: str = "blocks the event loop"
 
 
 SLEEP = Blocking("LGT101", "use `await asyncio.sleep(...)`")
@@ -40,7 +41,11 @@ DATABASE = Blocking(
     "LGT105", "use `request.db` / SQLAlchemy's AsyncSession (`create_async_engine`)"
 )
 REDIS = Blocking("LGT105", "use `redis.asyncio`")
-FILE = Blocking("LGT106", "use `aiofiles` or run it with `await sync_to_async(...)`")
+FILE = Blocking(
+    "LGT106",
+    "use `aiofiles` or run it with `await sync_to_async(...)`",
+    "does file I/O on the event loop (often harmless for a small local file)",
+)
 
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 

@@ -25,6 +25,7 @@ from legato.check.source import FunctionNode
 __all__ = [
     "blocking",
     "calls_async_to_sync",
+    "wrapper_called",
     "display",
     "dropped",
     "is_generator",
@@ -57,6 +58,18 @@ def blocking(call: ast.Call, scope: Scope) -> Blocking | None:
 
 def calls_async_to_sync(call: ast.Call, scope: Scope) -> bool:
     return scope.qualified(call.func) in ASYNC_TO_SYNC
+
+
+def wrapper_called(call: ast.Call, scope: Scope) -> bool:
+    """Whether the function `call` makes is called here: `async_to_sync(f)(...)`, or
+    `g = async_to_sync(f)` and then `g(...)`. Only made, it may be handed to a thread."""
+    parent = scope.parents.get(call)
+    if isinstance(parent, ast.Call) and parent.func is call:
+        return True
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1:
+        target = parent.targets[0]
+        return isinstance(target, ast.Name) and target.id in scope.called_names
+    return False
 
 
 def makes_coroutine(call: ast.Call, scope: Scope) -> bool:

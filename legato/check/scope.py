@@ -42,6 +42,7 @@ class Scope:
     imports: dict[str, str] = field(init=False)
     local_names: set[str] = field(init=False)
     loads: Counter[str] = field(init=False)
+    called_names: set[str] = field(init=False)  # names called somewhere: `g(...)`
     local_functions: dict[str, FunctionNode] = field(init=False)
     parents: dict[ast.AST, ast.AST] = field(init=False)
     types: dict[str, TypeRef] = field(init=False)
@@ -50,6 +51,7 @@ class Scope:
         self.imports = imported_names(self.node.body, self.source.package)
         self.local_names = _parameters(self.node)
         self.loads = Counter()
+        self.called_names = set()
         self.local_functions = {}
         self.parents = {}
         for parent in ast.walk(self.node):
@@ -66,6 +68,8 @@ class Scope:
                 self.loads[node.id] += 1
             else:
                 self.local_names.add(node.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            self.called_names.add(node.func.id)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node is not self.node:
             self.local_functions[node.name] = node
             self.local_names.add(node.name)
