@@ -25,12 +25,12 @@ from legato.check.source import FunctionNode
 __all__ = [
     "blocking",
     "calls_async_to_sync",
-    "wrapper_called",
     "display",
     "dropped",
     "is_generator",
     "makes_coroutine",
     "run_to_completion",
+    "wrapper_called",
 ]
 
 _LOOP_RUNNING_METHODS = frozenset(("run_until_complete", "run"))  # loop.…, asyncio.Runner.run

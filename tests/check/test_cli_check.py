@@ -50,7 +50,8 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *fragments: 
     assert result.returncode == 2
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("legato: ")
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("legato: ")
     for fragment in fragments:
         assert fragment in result.stderr
 

@@ -14,7 +14,8 @@ FIXTURE = Path(__file__).parent / "fixture_project"
 APP = "tests.check.fixture_project.app:app"
 EXPECT = re.compile(r"#\s*expect:\s*(LGT\d+)")
 RUFF_LINE = re.compile(
-    r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>LGT\d{3}) .+ \(view: (?P<view>[\w.<>]+)\)$"
+    r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>LGT\d{3}) .+"
+    r" \(view: (?P<view>[\w.<>]+)\)$"
 )
 
 
@@ -55,7 +56,8 @@ def test_json_findings_have_ruffs_fields_and_the_view(capsys: pytest.CaptureFixt
         assert set(finding["location"]) == {"row", "column"}  # type: ignore[arg-type]
         assert Path(str(finding["filename"])).is_absolute()
         assert finding["severity"] in {"error", "warning", "advice"}
-        assert isinstance(finding["message"], str) and "\n" not in finding["message"]
+        assert isinstance(finding["message"], str)
+        assert "\n" not in finding["message"]
 
 
 def test_text_lines_are_ruffs_format_naming_the_view(capsys: pytest.CaptureFixture[str]) -> None:
