@@ -52,8 +52,9 @@ class Tally:
 
 
 class ViewCheck:
-    def __init__(self, view: str, scopes: ScopeFactory, report: Report) -> None:
-        self.view = view
+    """One target's check; `report` files findings under the target's name."""
+
+    def __init__(self, scopes: ScopeFactory, report: Report) -> None:
         self.scopes = scopes
         self.report = report
         self.seen: set[tuple[FunctionNode, Context]] = set()
@@ -104,6 +105,13 @@ class ViewCheck:
                 "LGT201",
                 f"`{name}()` creates a coroutine that never runs; `await` it (or hand it to "
                 "`asyncio.create_task(...)` and keep the task)",
+            )
+        elif where is Context.LOOP and rules.used_as_result(call, scope):
+            self.report(
+                scope,
+                call,
+                "LGT201",
+                f"`{name}()` makes a coroutine, used here as if it were its result; `await` it",
             )
         elif where is Context.THREAD and not rules.run_to_completion(call, scope):
             self.report(

@@ -39,9 +39,7 @@ class Checker:
             context = target.context or (
                 Context.LOOP if isinstance(scope.node, ast.AsyncFunctionDef) else Context.THREAD
             )
-            ViewCheck(target.name, self._helper_scope, self._reporter(target.name)).run(
-                scope, context
-            )
+            ViewCheck(self._helper_scope, self._reporter(target.name)).run(scope, context)
         return sorted(self._findings.values(), key=lambda finding: finding.key)
 
     def scope(

@@ -18,7 +18,7 @@ from legato.check.calls import (
     Blocking,
     blocking_call,
 )
-from legato.check.objects import TypeRef, class_member, is_coroutine_function
+from legato.check.objects import TypeRef, class_member, is_coroutine_function, plain_function
 from legato.check.scope import Scope
 from legato.check.source import FunctionNode
 
@@ -30,10 +30,12 @@ __all__ = [
     "is_generator",
     "makes_coroutine",
     "run_to_completion",
+    "used_as_result",
     "wrapper_called",
 ]
 
-_LOOP_RUNNING_METHODS = frozenset(("run_until_complete", "run"))  # loop.…, asyncio.Runner.run
+# loop.run_until_complete, asyncio.Runner().run, loop.create_task, ...
+_RUNNING_METHODS = frozenset(("run_until_complete", "run", "create_task", "ensure_future"))
 
 
 def display(expr: ast.expr, limit: int = 60) -> str:
@@ -106,21 +108,38 @@ def dropped(call: ast.Call, scope: Scope) -> bool:
     return False
 
 
+def used_as_result(call: ast.Call, scope: Scope) -> bool:
+    """Whether the coroutine is used as if it were its result: `client.get(url).json()`,
+    `f"{fetch()}"`, `if fetch():`, `{"data": fetch()}` (a coroutine is always true)."""
+    parent = scope.parents.get(call)
+    if isinstance(parent, ast.Attribute | ast.Subscript):
+        return parent.value is call
+    if isinstance(parent, ast.If | ast.While | ast.IfExp | ast.Assert):
+        return parent.test is call
+    if isinstance(parent, ast.For | ast.comprehension):
+        return parent.iter is call
+    if isinstance(parent, ast.Dict):
+        return call in parent.values
+    return isinstance(parent, ast.FormattedValue | ast.BinOp | ast.Compare | ast.UnaryOp)
+
+
 def _unread(target: ast.expr, scope: Scope) -> bool:
     return isinstance(target, ast.Name) and (target.id == "_" or not scope.loads[target.id])
 
 
 def run_to_completion(call: ast.Call, scope: Scope) -> bool:
-    """Whether sync code hands the coroutine to something that runs it: asyncio.run, ..."""
+    """Whether sync code hands the coroutine to something that may run it: asyncio.run,
+    loop.run_until_complete, or any Python function (a project's own runner, say); not
+    to a class or a builtin (`JsonResponse(fetch())`, `print(fetch())`)."""
     parent = scope.parents.get(call)
     if not isinstance(parent, ast.Call) or call not in parent.args:
         return False
     runner = parent.func
     if isinstance(runner, ast.Call):  # async_to_sync(asyncio.gather)(a(), b())
         return scope.qualified(runner.func) in ASYNC_TO_SYNC
-    if isinstance(runner, ast.Attribute) and runner.attr in _LOOP_RUNNING_METHODS:
+    if isinstance(runner, ast.Attribute) and runner.attr in _RUNNING_METHODS:
         return True
-    return scope.qualified(runner) in RUNNERS
+    return scope.qualified(runner) in RUNNERS or plain_function(scope.live(runner)) is not None
 
 
 def is_generator(node: FunctionNode) -> bool:

@@ -36,10 +36,12 @@ def test_legato_check_finds_what_the_docs_say(monkeypatch: pytest.MonkeyPatch) -
     assert len(findings) == 15
 
 
+RUFF_ASYNC = ["check", "--isolated", "--select", "ASYNC", "--output-format", "concise"]
+
+
 def test_ruff_async_rules_find_what_the_docs_say() -> None:
     ruff = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "ASYNC"]
-        + ["--output-format", "concise", str(CASES)],
+        [sys.executable, "-m", "ruff", *RUFF_ASYNC, str(CASES)],
         capture_output=True,
         text=True,
         check=False,

@@ -86,6 +86,16 @@ NOT_RUN = {
             with Client() as client:  # expect: LGT102
                 client.get("http://127.0.0.1/")
     """,
+    "other_sync_clients": """
+        import http.client
+        import urllib3
+        from redis import Redis
+
+        async def view(request):
+            urllib3.PoolManager()  # expect: LGT102
+            http.client.HTTPSConnection("example.com")  # expect: LGT102
+            Redis()  # expect: LGT105
+    """,
     "sockets": """
         import socket
 
@@ -194,6 +204,25 @@ RUN = {
             async with httpx.AsyncClient() as other:
                 other.post("http://127.0.0.1/")  # expect: LGT201
     """,
+    "coroutines_used_as_their_result": """
+        import httpx
+        from legato.http import JsonResponse
+
+        async def fetch(url):
+            return {"url": url}
+
+        async def view(request):
+            client = httpx.AsyncClient()
+            data = client.get("http://127.0.0.1/").json()  # expect: LGT201
+            if fetch("a"):  # expect: LGT201
+                pass
+            label = f"{fetch('b')}"  # expect: LGT201
+            first = fetch("c")["url"]  # expect: LGT201
+            response = JsonResponse({"data": fetch("d")})  # expect: LGT201
+            right = (await client.get("http://127.0.0.1/")).json()
+            both = {name: fetch(name) for name in "ab"}
+            return data, label, first, response, right, both
+    """,
     "kept_coroutines": """
         import asyncio
 
@@ -228,6 +257,13 @@ RUN = {
         def view_runs_it(request):  # expect: LGT401
             first = asyncio.run(fetch("a"))
             return async_to_sync(fetch)(first), asyncio.sleep(0)  # expect: LGT302
+
+        def run_it(coroutine):
+            return asyncio.run(coroutine)
+
+        def view_hands_it_over(request):
+            print(fetch("a"))  # expect: LGT302
+            return run_it(fetch("b"))
     """,
     "make_it_async_advice": """
         import time
@@ -280,6 +316,29 @@ RUN = {
             _bridge()
             await _fetch()
             return _stream(), _astream()
+    """,
+    "constructors_and_bridged_functions": """
+        import time
+        from typing import Optional
+        from legato.sync import async_to_sync
+
+        class Cache:
+            def __init__(self):
+                time.sleep(1)  # expect: LGT101
+
+            async def get(self, key):
+                return key
+
+        async def _refresh():
+            time.sleep(1)  # expect: LGT101
+
+        def view_sync(request):  # expect: LGT401
+            return async_to_sync(_refresh)()  # _refresh runs on the loop
+
+        async def view(request, maybe: Optional[Cache], quoted: "Cache | None"):
+            Cache()
+            maybe.get("a")  # expect: LGT201
+            quoted.get("b")  # expect: LGT201
     """,
     "nested_functions": """
         import time
