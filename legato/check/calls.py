@@ -16,6 +16,7 @@ __all__ = [
     "BLOCKING_CALLS",
     "BLOCKING_METHODS",
     "COROUTINE_FUNCTIONS",
+    "REQUEST",
     "RUNNERS",
     "SYNC_TO_ASYNC",
     "TO_THREAD",
@@ -46,6 +47,8 @@ FILE = Blocking(
     "use `aiofiles` or run it with `await sync_to_async(...)`",
     "does file I/O on the event loop (often harmless for a small local file)",
 )
+
+REQUEST = "legato.http.request.HttpRequest"
 
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 
@@ -126,8 +129,8 @@ ASYNC_METHODS: dict[str, frozenset[str]] = {
 
 # What an attribute of a known type is: `request.db` is the request's AsyncSession.
 ATTRIBUTE_TYPES: dict[tuple[str, str], str] = {
-    ("legato.http.request.HttpRequest", "db"): "sqlalchemy.ext.asyncio.session.AsyncSession",
-    ("legato.http.request.HttpRequest", "database"): "legato.db.database.Database",
+    (REQUEST, "db"): "sqlalchemy.ext.asyncio.session.AsyncSession",
+    (REQUEST, "database"): "legato.db.database.Database",
 }
 
 COROUTINE_FUNCTIONS = frozenset(

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from legato.check.calls import ASYNC_METHODS, ATTRIBUTE_TYPES, BLOCKING_METHODS
+from legato.check.calls import ASYNC_METHODS, ATTRIBUTE_TYPES, BLOCKING_METHODS, REQUEST
 from legato.check.objects import (
     TypeRef,
     is_coroutine_function,
@@ -152,12 +152,14 @@ class Scope:
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
             try:
                 expr = ast.parse(expr.value, mode="eval").body
-            except SyntaxError:
+            except (SyntaxError, ValueError):  # not an expression; a NUL byte
                 return None
         if isinstance(expr, ast.BinOp):  # `T | None`
             return self._annotation(expr.left) or self._annotation(expr.right)
         if isinstance(expr, ast.Subscript):  # Optional[T], Annotated[T, ...]
-            inner = expr.slice.elts[0] if isinstance(expr.slice, ast.Tuple) else expr.slice
+            inner = expr.slice
+            if isinstance(inner, ast.Tuple):
+                return self._annotation(inner.elts[0]) if inner.elts else None
             return self._annotation(inner)
         return self.class_named(expr) if isinstance(expr, ast.Name | ast.Attribute) else None
 
@@ -168,12 +170,15 @@ class Scope:
             self.types[positional.pop(0).arg] = TypeRef.of_class(self.owner)
         if self.first_argument and positional:
             self.types[positional[0].arg] = TypeRef.named(self.first_argument)
+        if "request" not in self.types and any(a.arg == "request" for a in positional):
+            # Django's name for it: a helper's `request` is the view's request.
+            self.types["request"] = TypeRef.named(REQUEST)
         every = [*positional, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
-        for argument in every:
-            if argument is not None and argument.annotation is not None:
-                found = self._annotation(argument.annotation)
+        for parameter in every:
+            if parameter is not None and parameter.annotation is not None:
+                found = self._annotation(parameter.annotation)
                 if found is not None:
-                    self.types[argument.arg] = found
+                    self.types[parameter.arg] = found
 
     def _type_assignments(self) -> None:
         for node in ast.walk(self.node):

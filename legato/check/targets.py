@@ -18,11 +18,11 @@ from typing import Any
 
 from legato._names import dotted_name
 from legato.check.analysis import Context
+from legato.check.calls import REQUEST
 from legato.check.objects import class_member, live_object, plain_function
 
 __all__ = ["REQUEST", "WEBSOCKET", "Target", "targets_of"]
 
-REQUEST = "legato.http.request.HttpRequest"
 WEBSOCKET = "legato.websocket.WebSocket"
 _MIDDLEWARE_METHODS = (
     "__call__",

@@ -74,6 +74,11 @@ STATEMENTS = [
     "client.get('/')",
     "sock.connect(('127.0.0.1', 9))",
     "pass",
+    "a: 'Optional[httpx.AsyncClient]' = None",
+    "b: list[()] = []",
+    "c: '\\x00' = 1",
+    "d: 'not an expression!' = 1",
+    "e: Annotated[()] = 1",
 ]
 WRAPPERS = [
     "{body}",

@@ -377,10 +377,14 @@ RUN = {
         def make_store() -> Store:
             return Store()
 
+        async def _commit(request):
+            request.db.commit()  # expect: LGT201
+
         async def view(request, store: Store):
             store.save()  # expect: LGT201
             Store().load()
             make_store().save()  # expect: LGT201
+            await _commit(request)
     """,
 }
 
