@@ -48,8 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     routes.add_argument("app")
     routes.set_defaults(command=_routes)
 
-    check = commands.add_parser("check", help="build the app and report configuration errors")
+    check = commands.add_parser(
+        "check", help="build the app, report configuration errors and async mistakes"
+    )
     check.add_argument("app")
+    check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(command=_check)
     return parser
 
@@ -107,11 +110,49 @@ def _routes(options: argparse.Namespace) -> int:
 
 
 def _check(options: argparse.Namespace) -> int:
-    app = load_app(options.app)
-    app.build()
-    count = len(app.resolver.routes())
-    print(f"{options.app}: {count} routes, {len(app.middleware)} middleware; no problems found.")
-    return 0
+    """Exit 0 when clean, 1 with findings, 2 (one line on stderr) if the app cannot load."""
+    from legato.check import Project, as_json, as_text, check_app
+
+    app = _load_for_check(options.app)
+    findings = check_app(app, Project.of_module(options.app.partition(":")[0]))
+    if options.format == "json":
+        print(as_json(findings))
+    elif findings:
+        print(as_text(findings))
+    else:
+        count = len(app.resolver.routes())
+        print(
+            f"{options.app}: {count} routes, {len(app.middleware)} middleware; no problems found."
+        )
+    return 1 if findings else 0
+
+
+def _load_for_check(target: str) -> Any:
+    """Import and build the app; any failure becomes one line, never a traceback."""
+    try:
+        app = load_app(target)
+        app.build()
+    except SyntaxError as exc:
+        raise ImproperlyConfigured(
+            f"cannot load {target!r}: syntax error in {exc.filename}, line {exc.lineno}: "
+            f"{exc.msg}. Fix it and run the check again."
+        ) from None
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            f"cannot load {target!r}: {type(exc).__name__}: {exc}. Run legato from the "
+            "directory that contains the package, with its dependencies installed."
+        ) from None
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(_one_line(str(exc))) from None
+    except Exception as exc:  # the user's module raised while it was imported
+        raise ImproperlyConfigured(
+            f"cannot load {target!r}: {type(exc).__name__}: {_one_line(str(exc))}"
+        ) from None
+    return app
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":
