@@ -21,7 +21,7 @@ import asyncio
 from typing import Any
 
 from legato._types import Receive, Scope, Send
-from legato.exceptions import BadRequest, SuspiciousOperation
+from legato.exceptions import BadRequest, RequestBodyTimeout, SuspiciousOperation
 from legato.handlers.after_response import run_after_response
 from legato.handlers.base import Handler
 from legato.handlers.disconnect import DisconnectWatcher
@@ -155,6 +155,10 @@ class ASGIHandler:
                 )
         except (BadRequest, SuspiciousOperation) as exc:
             response = await self.errors.response_for_exception(request, exc)
+            if isinstance(exc, RequestBodyTimeout):
+                # The rest of a slow body is not worth waiting for: the server closes
+                # the connection after this answer instead of reading on.
+                response["Connection"] = "close"
             await self.send_response(response, send, head=request.method == "HEAD")
             if request.after_response_calls:  # an error view may have asked for some
                 await run_after_response(request, self.handler.thread_pool)
@@ -227,19 +231,48 @@ async def read_body(
     content_length: int | None,
     limits: RequestLimits,
 ) -> RequestBody:
-    """Read the whole body through a `BodyReader`, which enforces the limits as it goes."""
+    """Read the whole body through a `BodyReader`, which enforces the limits as it goes.
+
+    The body must arrive within `request_body_timeout` seconds, extended by one second
+    per `request_body_min_rate` bytes received (one timer, moved as chunks come); a
+    slower one is `RequestBodyTimeout`, answered 408 on a connection then closed.
+    """
     reader = BodyReader(content_type, content_length, limits)
+    window = asyncio.timeout(limits.request_body_timeout)
     try:
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise ClientDisconnected
-            reader.feed(message.get("body", b""))
-            if not message.get("more_body", False):
-                return reader.finish()
+        async with window:
+            return await _read_chunks(receive, reader, window, limits)
+    except TimeoutError:
+        reader.close()
+        if not window.expired():
+            raise  # not ours: raised by the server's receive
+        raise RequestBodyTimeout(
+            f"The request body did not arrive in time (request_body_timeout "
+            f"{limits.request_body_timeout} s, request_body_min_rate "
+            f"{limits.request_body_min_rate} bytes/s); send it faster."
+        ) from None
     except BaseException:
         reader.close()
         raise
+
+
+async def _read_chunks(
+    receive: Receive, reader: BodyReader, window: asyncio.Timeout, limits: RequestLimits
+) -> RequestBody:
+    timeout, rate = limits.request_body_timeout, limits.request_body_min_rate
+    start = asyncio.get_running_loop().time()
+    received = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnected
+        chunk = message.get("body", b"")
+        reader.feed(chunk)
+        if not message.get("more_body", False):
+            return reader.finish()
+        if timeout is not None and rate:  # while more is to come: one-chunk bodies skip it
+            received += len(chunk)
+            window.reschedule(start + timeout + received / rate)
 
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD"})

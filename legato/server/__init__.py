@@ -1,0 +1,1 @@
+"""Adapters that run an app on a server: what `legato run` hands to uvicorn."""
