@@ -40,3 +40,11 @@ def test_unknown_app_setting_is_refused_with_the_known_ones() -> None:
 def test_app_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEGATO_DEBUG", "1")
     assert App([]).debug is True
+
+
+def test_request_limits_parse_from_the_environment() -> None:
+    environ = {"LEGATO_MAX_REQUEST_HEAD_SIZE": "none", "LEGATO_REQUEST_BODY_MIN_RATE": "250"}
+    config = Config.from_arguments({}, environ=environ)
+    assert config.max_request_head_size is None
+    assert config.request_body_min_rate == 250.0
+    assert config.request_head_timeout == 20.0
