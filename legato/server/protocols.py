@@ -2,13 +2,14 @@
 
 llhttp buffers a header line until it ends, whatever its length, and uvicorn gives a
 head that trickles in no deadline. `HttpToolsProtocol` keeps uvicorn's protocol (and its
-speed) and adds both bounds, at the cost of a few attribute operations per chunk:
+speed) and adds both bounds, at the cost of a few attribute operations per read:
 
-- Size: from a request's first byte to the end of its head, the length of each chunk
-  received is added up. Past `max_size` the request is answered 431 and the connection
-  closed, so at most the limit plus one read of a head is ever buffered. When the head
-  ends, a count over the limit (it includes body bytes read with the head) is checked
-  against the size of the head as parsed, so a head just under the limit is served.
+- Size: from a request's first byte to the end of its head, the length of each read is
+  added up. Past `max_size` the request is answered 431 and the connection closed, so
+  at most the limit plus one read of a head is ever buffered. When the head ends, a
+  count over the limit (it includes body bytes read with the head) is checked against
+  the size of the head as parsed, so a head just under the limit is served. Trailer
+  fields of a chunked body, which the parser buffers the same way, get the same limit.
 - Time: one timer per connection, never re-armed per chunk. A head's clock starts when
   the connection opens or the previous response ends; the head must be complete within
   `timeout` seconds, plus one second per `min_rate` bytes received (Apache's
@@ -70,7 +71,12 @@ class _HeadRefused(Exception):
     """Raised from a parser callback to stop parsing a head that was just refused."""
 
 
-class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
+# The parser callbacks below run for every request: they call uvicorn's methods through
+# this name rather than super(), which costs a little more each time.
+_Uvicorn = httptools_impl.HttpToolsProtocol
+
+
+class HttpToolsProtocol(_Uvicorn):
     """uvicorn's httptools protocol with a bounded request head (size and time)."""
 
     def __init__(
@@ -146,7 +152,7 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
         # count starts with the next read: at most one read more is then held.
         self._head_open = True
         self._head_received = self._read_size
-        super().on_message_begin()
+        _Uvicorn.on_message_begin(self)
 
     def on_headers_complete(self) -> None:
         self._head_open = False
@@ -154,7 +160,7 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
             self._refuse("Request head", "send fewer or smaller headers")
             raise _HeadRefused
         self._head_received = 0
-        super().on_headers_complete()
+        _Uvicorn.on_headers_complete(self)
 
     def on_chunk_header(self) -> None:
         # Only chunked bodies call this. The last chunk's trailer fields are buffered by
@@ -168,12 +174,12 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         self._read_size = 0
-        super().on_message_complete()
+        _Uvicorn.on_message_complete(self)
 
     def on_response_complete(self) -> None:
         if not self.pipeline:  # nothing queued: the next head's clock starts now
             self._head_clock = self.loop.time()
-        super().on_response_complete()
+        _Uvicorn.on_response_complete(self)
 
     # Size
 
@@ -192,7 +198,7 @@ class HttpToolsProtocol(httptools_impl.HttpToolsProtocol):
     def _refuse(self, what: str, advice: str) -> None:
         self._head_open = self._chunk_open = False
         self.logger.warning(
-            "%s over %d bytes from %s; answered 431 and closed the connection.",
+            "%s over %d bytes from %s; refused, connection closed.",
             what,
             self._max_head,
             _address(self.client),
