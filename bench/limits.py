@@ -7,9 +7,11 @@
 one header line that never ends, up to `--megabytes` each or until the server cuts them.
 `slowloris` opens `--connections` connections that trickle a request head (one byte a
 second) and as many that send a whole head and then trickle a body, and counts how many
-the server still holds open after `--seconds`. Both start `legato run` on the showcase
-app on 127.0.0.1, one process, and stop it by PID; `LEGATO_*` settings in the
-environment reach the server. docs/deployment.md quotes the figures.
+the server still holds open after `--seconds`. Both start the server on 127.0.0.1 and
+stop it by PID: `legato run` on the showcase app (one process), or with `--server
+gunicorn` the WSGI benchmark app under gunicorn (one gthread worker, 8 threads, as in
+docs/deployment.md). `LEGATO_*` settings in the environment reach the server.
+docs/deployment.md quotes the figures.
 """
 
 from __future__ import annotations
@@ -31,30 +33,55 @@ from pathlib import Path
 __all__ = ["main"]
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = "examples.showcase.app:app"
 HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Server:
+    command: list[str]
+    get_path: bytes
+    post_path: bytes
+
+
+LEGATO_RUN = [sys.executable, "-m", "legato.cli", "run", "examples.showcase.app:app"]
+GUNICORN = [sys.executable, "-m", "gunicorn", "bench.wsgi.legato_app:application"]
+SERVERS = {
+    "legato": Server(
+        [*LEGATO_RUN, "--log-level", "warning", "--port"],
+        b"/seeds/hello/",
+        b"/seeds/greeting/",
+    ),
+    "gunicorn": Server(
+        [*GUNICORN, "--worker-class", "gthread", "--workers", "1", "--threads", "8", "--bind"],
+        b"/hello/",
+        b"/hello/",
+    ),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.limits")
     parser.add_argument("scenario", choices=["flood", "slowloris"])
+    parser.add_argument("--server", choices=sorted(SERVERS), default="legato")
     parser.add_argument("--megabytes", type=int, default=150, help="flood: MiB per connection")
     parser.add_argument("--connections", type=int, default=1000, help="slowloris: per kind")
     parser.add_argument("--seconds", type=float, default=40.0, help="slowloris: how long")
     arguments = parser.parse_args(argv)
-    with legato_run() as (port, pid):
+    server = SERVERS[arguments.server]
+    print(f"server: {arguments.server}")
+    with serving(server) as (port, pid):
         if arguments.scenario == "flood":
-            flood(port, pid, arguments.megabytes)
+            flood(port, pid, arguments.megabytes, server.get_path)
         else:
-            asyncio.run(slowloris(port, arguments.connections, arguments.seconds))
+            asyncio.run(slowloris(port, arguments.connections, arguments.seconds, server))
     return 0
 
 
 @contextlib.contextmanager
-def legato_run() -> Iterator[tuple[int, int]]:
+def serving(server: Server) -> Iterator[tuple[int, int]]:
     port = _free_port()
-    command = [sys.executable, "-m", "legato.cli", "run", TARGET, "--port", str(port)]
-    command += ["--log-level", "warning"]
+    bind = str(port) if server.command[-1] == "--port" else f"{HOST}:{port}"
+    command = [*server.command, bind]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -69,7 +96,7 @@ def legato_run() -> Iterator[tuple[int, int]]:
                 process.wait(timeout=5)
 
 
-def flood(port: int, pid: int, megabytes: int) -> None:
+def flood(port: int, pid: int, megabytes: int, target: bytes) -> None:
     """Two connections, each one header line of `megabytes` MiB; print RSS over time."""
     start_rss = _rss_mib(pid)
     peak = [start_rss]
@@ -78,7 +105,8 @@ def flood(port: int, pid: int, megabytes: int) -> None:
     sampler.start()
     results: list[tuple[int, float, str]] = []
     senders = [
-        threading.Thread(target=_stream_header, args=(port, megabytes, results)) for _ in range(2)
+        threading.Thread(target=_stream_header, args=(port, megabytes, target, results))
+        for _ in range(2)
     ]
     started = time.monotonic()
     for sender in senders:
@@ -87,7 +115,7 @@ def flood(port: int, pid: int, megabytes: int) -> None:
         sender.join()
     stop.set()
     sampler.join()
-    print(f"flood: 2 connections x {megabytes} MiB of one header line, `legato run` PID {pid}")
+    print(f"flood: 2 connections x {megabytes} MiB of one header line, server PID {pid}")
     print(f"  server RSS: {start_rss:.0f} MiB before, peak {peak[0]:.0f} MiB")
     print(f"  RSS after the flood: {_rss_mib(pid):.0f} MiB")
     for sent, seconds, ending in results:
@@ -95,7 +123,9 @@ def flood(port: int, pid: int, megabytes: int) -> None:
     print(f"  total {time.monotonic() - started:.1f} s")
 
 
-def _stream_header(port: int, megabytes: int, results: list[tuple[int, float, str]]) -> None:
+def _stream_header(
+    port: int, megabytes: int, target: bytes, results: list[tuple[int, float, str]]
+) -> None:
     block = b"a" * 65536
     sent = 0
     started = time.monotonic()
@@ -103,7 +133,7 @@ def _stream_header(port: int, megabytes: int, results: list[tuple[int, float, st
     with socket.create_connection((HOST, port)) as sock:
         sock.settimeout(30)
         try:
-            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Flood: ")
+            sock.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Flood: " % target)
             while sent < megabytes * 2**20:
                 sock.sendall(block)
                 sent += len(block)
@@ -132,10 +162,22 @@ def _sample_rss(pid: int, peak: list[float], stop: threading.Event) -> None:
 
 
 def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for PID {pid}")
+    """Resident memory of the server: the process and its children (gunicorn's workers)."""
+    total = 0.0
+    for process in [pid, *_children(pid)]:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{process}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
 
 
 @dataclass
@@ -147,18 +189,20 @@ class SlowClient:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
-async def slowloris(port: int, connections: int, seconds: float) -> None:
+async def slowloris(port: int, connections: int, seconds: float, server: Server) -> None:
     """`connections` slow heads and `connections` slow bodies; who is still open at the end."""
     clients = [SlowClient("head") for _ in range(connections)]
     clients += [SlowClient("body") for _ in range(connections)]
     started = time.monotonic()
     writers = []
     for index, client in enumerate(clients):
-        writers.append(await _open_slow(port, client))
+        writers.append(await _open_slow(port, client, server))
         if index % 100 == 99:
             await asyncio.sleep(0.05)  # spread the connects so the listen backlog keeps up
     opened_in = time.monotonic() - started
-    await asyncio.sleep(max(0.0, seconds - opened_in))
+    await asyncio.sleep(max(0.0, seconds / 4 - opened_in))
+    probe = await _probe(port, server)  # early: before the default deadlines pass
+    await asyncio.sleep(max(0.0, seconds - (time.monotonic() - started)))
     print(
         f"slowloris: {connections} slow heads + {connections} slow bodies, one byte a second "
         f"each, opened in {opened_in:.1f} s; after {seconds:.0f} s:"
@@ -177,6 +221,7 @@ async def slowloris(port: int, connections: int, seconds: float) -> None:
                 f"{max(times):.1f} s (max); answers: {', '.join(answers)}"
             )
         print(line)
+    print(f"  a plain GET at {seconds / 4:.0f} s, on a new connection: {probe}")
     for client in clients:
         for task in client.tasks:
             task.cancel()
@@ -187,21 +232,35 @@ async def slowloris(port: int, connections: int, seconds: float) -> None:
     )
 
 
-async def _open_slow(port: int, client: SlowClient) -> asyncio.StreamWriter:
+async def _open_slow(port: int, client: SlowClient, server: Server) -> asyncio.StreamWriter:
     reader, writer = await asyncio.open_connection(HOST, port)
     client.opened = time.monotonic()
     if client.kind == "head":
-        writer.write(b"GET /seeds/hello/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        writer.write(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " % server.get_path)
     else:
         writer.write(
-            b"POST /seeds/greeting/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+            b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % server.post_path
+            + b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
         )
     client.tasks = [
         asyncio.create_task(_trickle(writer)),
         asyncio.create_task(_watch_close(reader, client)),
     ]
     return writer
+
+
+async def _probe(port: int, server: Server) -> str:
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(5):
+            reader, writer = await asyncio.open_connection(HOST, port)
+            request = b"GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            writer.write(request % server.get_path)
+            status = (await reader.readline()).strip().decode(errors="replace")
+            writer.close()
+    except TimeoutError:
+        return "no answer within 5 s"
+    return f"{status!r} after {time.monotonic() - started:.2f} s"
 
 
 async def _trickle(writer: asyncio.StreamWriter) -> None:
