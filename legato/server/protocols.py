@@ -92,12 +92,12 @@ class HttpToolsProtocol(_Uvicorn):
         self.head_limits = limits = limits or HeadLimits()
         # A plain number, so the per-read test is one comparison with no None check.
         self._max_head: float = float("inf") if limits.max_size is None else limits.max_size
-        self._read_size = 0  # the read being parsed; 0 once a message ended in it
+        self._read_size = 0  # what a head beginning in the current read counts of it
         self._head_open = False  # between a request's first byte and the end of its head
         self._head_received = 0  # bytes counted for that head, see on_message_begin
         self._chunk_open = False  # inside one chunk of a chunked body, trailers included
         self._framing_received = 0  # bytes read in that chunk that carried no body
-        self._head_clock = 0.0  # loop time when the awaited head's clock started
+        self._head_clock = 0.0  # when the connection opened or the last response ended
         self._head_timer: asyncio.TimerHandle | None = None
 
     # Connection
@@ -120,11 +120,20 @@ class HttpToolsProtocol(_Uvicorn):
     def data_received(self, data: bytes) -> None:
         # uvicorn's data_received, plus the counts; written out so that a head refused
         # inside a parser callback is not also answered 400.
-        self._unset_keepalive_if_required()
-        size = self._read_size = len(data)
+        keep_alive = self.timeout_keep_alive_task
+        if keep_alive is not None:  # the first read since a response: it ended then
+            keep_alive.cancel()
+            self.timeout_keep_alive_task = None
+            self._head_clock = keep_alive.when() - self.timeout_keep_alive
+        size = len(data)
+        cycle = self.cycle
+        # A head that begins in this read begins at its start, unless the previous
+        # request was still arriving (pipelining, or an answer sent before its body
+        # ended): then the count starts with the next read, at most one read more held.
+        self._read_size = size if cycle is None or not cycle.more_body else 0
         if self._head_open:
             self._head_received += size
-        body_before = len(self.cycle.body) if self._chunk_open else -1
+        body_before = len(cycle.body) if self._chunk_open else -1
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
@@ -147,11 +156,11 @@ class HttpToolsProtocol(_Uvicorn):
     # Parser callbacks
 
     def on_message_begin(self) -> None:
-        # The head starts somewhere in this read: count the read whole, an upper bound.
-        # After a message ended in the same read (pipelining), _read_size is 0 and the
-        # count starts with the next read: at most one read more is then held.
+        # Count the read whole (an upper bound), once: a second head in the same read
+        # follows a whole request in it (pipelining) and is counted from the next read.
         self._head_open = True
         self._head_received = self._read_size
+        self._read_size = 0
         _Uvicorn.on_message_begin(self)
 
     def on_headers_complete(self) -> None:
@@ -171,15 +180,6 @@ class HttpToolsProtocol(_Uvicorn):
 
     def on_chunk_complete(self) -> None:
         self._chunk_open = False
-
-    def on_message_complete(self) -> None:
-        self._read_size = 0
-        _Uvicorn.on_message_complete(self)
-
-    def on_response_complete(self) -> None:
-        if not self.pipeline:  # nothing queued: the next head's clock starts now
-            self._head_clock = self.loop.time()
-        _Uvicorn.on_response_complete(self)
 
     # Size
 
@@ -225,6 +225,9 @@ class HttpToolsProtocol(_Uvicorn):
             # when it is answered, no sooner than `now`, so looking again then is early.
             deadline = now + timeout
         else:
+            keep_alive = self.timeout_keep_alive_task
+            if keep_alive is not None:  # idle since a response, armed when it ended
+                self._head_clock = keep_alive.when() - self.timeout_keep_alive
             deadline = self._head_clock + timeout
             if self.head_limits.min_rate:
                 deadline += self._head_received / self.head_limits.min_rate

@@ -271,6 +271,20 @@ def test_a_slow_view_is_not_cut_and_the_next_head_gets_a_fresh_clock() -> None:
     assert transport.closed
 
 
+def test_the_head_clock_restarts_when_a_response_ends() -> None:
+    async def scenario() -> bytes:
+        protocol, transport = connect(HeadLimits(timeout=1.0))
+        await asyncio.sleep(0.7)  # most of the first head's second, idle
+        protocol.data_received(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+        await asyncio.sleep(0.6)  # past the connection's first second, idle again
+        protocol.data_received(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+        await asyncio.sleep(0.05)
+        protocol.connection_lost(None)
+        return bytes(transport.written)
+
+    assert asyncio.run(scenario()).count(b"HTTP/1.1 200 ") == 2
+
+
 def test_the_protocol_factory_carries_the_app_limits_across_processes() -> None:
     config = Config.from_arguments({"max_request_head_size": 1234}, environ={})
     factory = pickle.loads(pickle.dumps(http_protocol(config)))  # as --workers does
