@@ -130,9 +130,11 @@ class HttpToolsProtocol(_Uvicorn):
         # A head that begins in this read begins at its start, unless the previous
         # request was still arriving (pipelining, or an answer sent before its body
         # ended): then the count starts with the next read, at most one read more held.
-        self._read_size = size if cycle is None or not cycle.more_body else 0
         if self._head_open:
             self._head_received += size
+            self._read_size = 0
+        else:
+            self._read_size = size if cycle is None or not cycle.more_body else 0
         body_before = len(cycle.body) if self._chunk_open else -1
         try:
             self.parser.feed_data(data)
