@@ -18,12 +18,13 @@ grace period (`drain`) and refuse new ones meanwhile.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from legato._types import Receive, Scope, Send
 from legato.exceptions import BadRequest, RequestBodyTimeout, SuspiciousOperation
 from legato.handlers.after_response import run_after_response
 from legato.handlers.base import Handler
+from legato.handlers.body_deadlines import BodyDeadlines
 from legato.handlers.disconnect import DisconnectWatcher
 from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.hosts import AllowedHosts
@@ -58,6 +59,9 @@ class ASGIHandler:
         self.allowed_hosts = allowed_hosts
         self.run_sync = handler.thread_pool.run
         self.disconnects = DisconnectWatcher()
+        self.body_deadlines = BodyDeadlines(
+            limits.request_body_timeout, limits.request_body_min_rate
+        )
         self.draining = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -151,7 +155,7 @@ class ASGIHandler:
             content_type, content_length, framed = _body_headers(request.scope)
             if framed or request.method not in _BODYLESS_METHODS:
                 request.body_data = await read_body(
-                    receive, content_type, content_length, self.limits
+                    receive, content_type, content_length, self.limits, self.body_deadlines
                 )
         except (BadRequest, SuspiciousOperation) as exc:
             response = await self.errors.response_for_exception(request, exc)
@@ -230,49 +234,43 @@ async def read_body(
     content_type: bytes | None,
     content_length: int | None,
     limits: RequestLimits,
+    deadlines: BodyDeadlines,
 ) -> RequestBody:
     """Read the whole body through a `BodyReader`, which enforces the limits as it goes.
 
-    The body must arrive within `request_body_timeout` seconds, extended by one second
-    per `request_body_min_rate` bytes received (one timer, moved as chunks come); a
-    slower one is `RequestBodyTimeout`, answered 408 on a connection then closed.
+    `deadlines` cuts a body that arrives too slowly (`request_body_timeout`, extended by
+    `request_body_min_rate`): that is `RequestBodyTimeout`, answered 408 on a connection
+    then closed.
     """
     reader = BodyReader(content_type, content_length, limits)
-    window = asyncio.timeout(limits.request_body_timeout)
+    task = cast("asyncio.Task[Any]", _current_task())  # __call__ runs only in a task
+    read = deadlines.start(task)
     try:
-        async with window:
-            return await _read_chunks(receive, reader, window, limits)
-    except TimeoutError:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnected
+            chunk = message.get("body", b"")
+            reader.feed(chunk)
+            if not message.get("more_body", False):
+                return reader.finish()
+            if read is not None:
+                read.received += len(chunk)
+    except asyncio.CancelledError:
         reader.close()
-        if not window.expired():
-            raise  # not ours: raised by the server's receive
-        raise RequestBodyTimeout(
-            f"The request body did not arrive in time (request_body_timeout "
-            f"{limits.request_body_timeout} s, request_body_min_rate "
-            f"{limits.request_body_min_rate} bytes/s); send it faster."
-        ) from None
+        if deadlines.expired(task) and task.uncancel() == 0:
+            raise RequestBodyTimeout(
+                f"The request body did not arrive in time (request_body_timeout "
+                f"{limits.request_body_timeout} s, request_body_min_rate "
+                f"{limits.request_body_min_rate} bytes/s); send it faster."
+            ) from None
+        raise  # the server's cancellation (shut-down), or ours on top of it
     except BaseException:
         reader.close()
         raise
-
-
-async def _read_chunks(
-    receive: Receive, reader: BodyReader, window: asyncio.Timeout, limits: RequestLimits
-) -> RequestBody:
-    timeout, rate = limits.request_body_timeout, limits.request_body_min_rate
-    start = asyncio.get_running_loop().time()
-    received = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnected
-        chunk = message.get("body", b"")
-        reader.feed(chunk)
-        if not message.get("more_body", False):
-            return reader.finish()
-        if timeout is not None and rate:  # while more is to come: one-chunk bodies skip it
-            received += len(chunk)
-            window.reschedule(start + timeout + received / rate)
+    finally:
+        if read is not None:
+            deadlines.stop(task)
 
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD"})

@@ -103,3 +103,23 @@ def test_no_body_timeout_waits_for_the_body() -> None:
     sent = asyncio.run(post(app, chunks=3, size=10, pause=0.05))
     assert status_and_headers(sent)[0] == 200
     assert views_run == [30]
+
+
+def test_a_server_cancelling_a_slow_body_read_is_not_answered_408() -> None:
+    # Shut-down cancels request tasks; a body deadline must not turn that into a 408.
+    views_run: list[int] = []
+    app = make_app(views_run, request_body_timeout=5.0)
+
+    async def scenario() -> tuple[bool, list[MutableMapping[str, Any]]]:
+        request = asyncio.ensure_future(post(app, chunks=1, size=10, pause=0, length=100))
+        await asyncio.sleep(0.05)
+        request.cancel()
+        try:
+            await request
+        except asyncio.CancelledError:
+            return True, []
+        return False, request.result()
+
+    cancelled, sent = asyncio.run(scenario())
+    assert cancelled, f"the app answered {sent[:1]} instead of letting the cancellation through"
+    assert views_run == []
