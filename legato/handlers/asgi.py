@@ -4,7 +4,8 @@ The path, in order: scope -> one pass over the headers (Host check, body framing
 read (bounded, spooled) -> HttpRequest -> middleware chain (`Handler.get_response`) ->
 send -> after-response work. The body is read completely before the view runs, so a view
 never awaits the network for its own input; limits are enforced while reading, so an
-oversized body is refused without being buffered. Errors raised before the chain (bad
+oversized body is refused without being buffered and a slow one is cut
+(`BodyDeadlines`, 408 and the connection closed). Errors raised before the chain (bad
 Host, oversized or malformed body) go through the same `ErrorResponder` as everything
 else.
 
