@@ -247,6 +247,8 @@ class App:
                 data_upload_max_number_parts=config.data_upload_max_number_parts,
                 file_upload_max_memory_size=config.file_upload_max_memory_size,
                 file_upload_temp_dir=config.file_upload_temp_dir,
+                request_body_timeout=config.request_body_timeout,
+                request_body_min_rate=config.request_body_min_rate,
             ),
             allowed_hosts=AllowedHosts(config.allowed_hosts),
         )

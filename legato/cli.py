@@ -72,6 +72,7 @@ def load_app(target: str) -> Any:
 
 def _run(options: argparse.Namespace) -> int:
     from legato.server import uvicorn
+    from legato.server.protocols import http_protocol
 
     app = load_app(options.app)  # fail here, with our message, rather than inside uvicorn
     config = getattr(app, "config", None)
@@ -90,6 +91,8 @@ def _run(options: argparse.Namespace) -> int:
         # The app closes larger messages with 1009 itself; the server's frame limit must
         # not be the one that cuts first.
         ws_max_size=ws_max_size + 1024,
+        # httptools with a bounded request head: size, and time to arrive.
+        http=http_protocol(config),
     )
     return 0
 

@@ -41,6 +41,13 @@ class Config:
     file_upload_max_memory_size: int = 2_621_440
     file_upload_temp_dir: str | None = None
     websocket_max_message_size: int | None = 1_048_576
+    # Slow and oversized requests (docs/deployment.md, "Limits and timeouts"): the head
+    # limits are applied by `legato run`'s server protocol, the body ones by the app.
+    max_request_head_size: int | None = 65_536
+    request_head_timeout: float | None = 20.0
+    request_head_min_rate: float | None = 500.0
+    request_body_timeout: float | None = 20.0
+    request_body_min_rate: float | None = 500.0
 
     @classmethod
     def from_arguments(
@@ -103,4 +110,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "file_upload_max_memory_size": int,
     "file_upload_temp_dir": _optional(str),
     "websocket_max_message_size": _optional(int),
+    "max_request_head_size": _optional(int),
+    "request_head_timeout": _optional(float),
+    "request_head_min_rate": _optional(float),
+    "request_body_timeout": _optional(float),
+    "request_body_min_rate": _optional(float),
 }

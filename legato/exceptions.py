@@ -14,6 +14,7 @@ __all__ = [
     "ImproperlyConfigured",
     "MiddlewareNotUsed",
     "PermissionDenied",
+    "RequestBodyTimeout",
     "RequestDataTooBig",
     "RequestTimeout",
     "SuspiciousOperation",
@@ -62,6 +63,10 @@ class TooManyPartsSent(SuspiciousOperation):
 
 class RequestDataTooBig(SuspiciousOperation):
     """The body is larger than the configured limit: answered with 413."""
+
+
+class RequestBodyTimeout(BadRequest):
+    """The client sent the body too slowly: answered with 408, and the connection closed."""
 
 
 class RequestTimeout(Exception):

@@ -51,3 +51,11 @@ def test_multipart_count_limits_have_environment_overrides() -> None:
     assert config.data_upload_max_number_files == 5
     assert config.data_upload_max_number_parts is None
     assert Config().data_upload_max_number_parts == 5_000
+
+
+def test_request_limits_parse_from_the_environment() -> None:
+    environ = {"LEGATO_MAX_REQUEST_HEAD_SIZE": "none", "LEGATO_REQUEST_BODY_MIN_RATE": "250"}
+    config = Config.from_arguments({}, environ=environ)
+    assert config.max_request_head_size is None
+    assert config.request_body_min_rate == 250.0
+    assert config.request_head_timeout == 20.0

@@ -4,7 +4,8 @@ The path, in order: scope -> one pass over the headers (Host check, body framing
 read (bounded, spooled) -> HttpRequest -> middleware chain (`Handler.get_response`) ->
 send -> after-response work. The body is read completely before the view runs, so a view
 never awaits the network for its own input; limits are enforced while reading, so an
-oversized body is refused without being buffered. Errors raised before the chain (bad
+oversized body is refused without being buffered and a slow one is cut
+(`BodyDeadlines`, 408 and the connection closed). Errors raised before the chain (bad
 Host, oversized or malformed body) go through the same `ErrorResponder` as everything
 else.
 
@@ -19,12 +20,13 @@ and refuse new requests meanwhile; `handlers.shutdown` says how cut requests are
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from legato._types import Receive, Scope, Send
-from legato.exceptions import BadRequest, SuspiciousOperation
+from legato.exceptions import BadRequest, RequestBodyTimeout, SuspiciousOperation
 from legato.handlers.after_response import run_after_response
 from legato.handlers.base import Handler
+from legato.handlers.body_deadlines import BodyDeadlines
 from legato.handlers.disconnect import DisconnectWatcher
 from legato.handlers.shutdown import HttpShutdown, send_unavailable
 from legato.http.body import BodyReader, RequestBody, RequestLimits
@@ -61,6 +63,9 @@ class ASGIHandler:
         self.run_sync = handler.thread_pool.run
         self.disconnects = DisconnectWatcher()
         self.shutdown = HttpShutdown(self.disconnects)
+        self.body_deadlines = BodyDeadlines(
+            limits.request_body_timeout, limits.request_body_min_rate
+        )
         self.draining = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -189,10 +194,14 @@ class ASGIHandler:
             content_type, content_length, framed = _body_headers(request.scope)
             if framed or request.method not in _BODYLESS_METHODS:
                 request.body_data = await read_body(
-                    receive, content_type, content_length, self.limits
+                    receive, content_type, content_length, self.limits, self.body_deadlines
                 )
         except (BadRequest, SuspiciousOperation) as exc:
             response = await self.errors.response_for_exception(request, exc)
+            if isinstance(exc, RequestBodyTimeout):
+                # The rest of a slow body is not worth waiting for: the server closes
+                # the connection after this answer instead of reading on.
+                response["Connection"] = "close"
             await self.send_response(response, send, request=request)
             if request.after_response_calls:  # an error view may have asked for some
                 await self._run_after_response(_running_task(), request)
@@ -279,20 +288,43 @@ async def read_body(
     content_type: bytes | None,
     content_length: int | None,
     limits: RequestLimits,
+    deadlines: BodyDeadlines,
 ) -> RequestBody:
-    """Read the whole body through a `BodyReader`, which enforces the limits as it goes."""
+    """Read the whole body through a `BodyReader`, which enforces the limits as it goes.
+
+    `deadlines` cuts a body that arrives too slowly (`request_body_timeout`, extended by
+    `request_body_min_rate`): that is `RequestBodyTimeout`, answered 408 on a connection
+    then closed.
+    """
     reader = BodyReader(content_type, content_length, limits)
+    task = cast("asyncio.Task[Any]", _current_task())  # __call__ runs only in a task
+    read = deadlines.start(task)
     try:
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
                 raise ClientDisconnected
-            reader.feed(message.get("body", b""))
+            chunk = message.get("body", b"")
+            reader.feed(chunk)
             if not message.get("more_body", False):
                 return reader.finish()
+            if read is not None:
+                read.received += len(chunk)
+    except asyncio.CancelledError:
+        reader.close()
+        if deadlines.expired(task) and task.uncancel() == 0:
+            raise RequestBodyTimeout(
+                f"The request body did not arrive in time (request_body_timeout "
+                f"{limits.request_body_timeout} s, request_body_min_rate "
+                f"{limits.request_body_min_rate} bytes/s); send it faster."
+            ) from None
+        raise  # the server's cancellation (shut-down), or ours on top of it
     except BaseException:
         reader.close()
         raise
+    finally:
+        if read is not None:
+            deadlines.stop(task)
 
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD"})

@@ -1,10 +1,10 @@
 """Turn an exception raised while handling a request into a response, in one place.
 
 The mapping is Django's: Http404 -> 404, PermissionDenied -> 403, BadRequest and
-SuspiciousOperation -> 400, RequestDataTooBig -> 413, RequestTimeout -> 504, anything
-else -> 500. With `debug=True` a 500 (and a 404) shows the debug page from `debug_page`;
-with `debug=False` the body says nothing internal and the traceback goes to the
-`legato.request` log with the request's method, path and id.
+SuspiciousOperation -> 400, RequestBodyTimeout -> 408, RequestDataTooBig -> 413,
+RequestTimeout -> 504, anything else -> 500. With `debug=True` a 500 (and a 404) shows
+the debug page from `debug_page`; with `debug=False` the body says nothing internal and
+the traceback goes to the `legato.request` log with the request's method, path and id.
 
 Error views (`handler400`, `handler403`, `handler404`, `handler500`) may be replaced by
 the app; if one of them fails in turn, the plain built-in page is used and the failure
@@ -22,6 +22,7 @@ from legato._logsafe import escape_for_log
 from legato.exceptions import (
     BadRequest,
     PermissionDenied,
+    RequestBodyTimeout,
     RequestDataTooBig,
     RequestTimeout,
     SuspiciousOperation,
@@ -51,6 +52,7 @@ _TITLES = {
     400: "Bad Request",
     403: "Forbidden",
     404: "Not Found",
+    408: "Request Timeout",
     413: "Request Entity Too Large",
     500: "Server Error",
     504: "Gateway Timeout",
@@ -68,6 +70,8 @@ def status_for_exception(exc: BaseException) -> int:
         return 403
     if isinstance(exc, RequestDataTooBig):
         return 413
+    if isinstance(exc, RequestBodyTimeout):
+        return 408
     if isinstance(exc, BadRequest | SuspiciousOperation):
         return 400
     if isinstance(exc, RequestTimeout):

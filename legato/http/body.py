@@ -32,7 +32,12 @@ __all__ = ["DEFAULT_LIMITS", "BodyReader", "RequestBody", "RequestLimits"]
 
 @dataclass(frozen=True, slots=True)
 class RequestLimits:
-    """Byte and count limits for request bodies; None means "no limit", as in Django."""
+    """Byte, count and time limits for request bodies; None means "no limit", as in Django.
+
+    The time limits (a body must arrive within `request_body_timeout` seconds plus one
+    second per `request_body_min_rate` bytes) are enforced by the ASGI handler; under
+    WSGI the server's own timeouts apply.
+    """
 
     data_upload_max_memory_size: int | None = 2_621_440
     max_upload_size: int | None = 104_857_600
@@ -41,6 +46,8 @@ class RequestLimits:
     file_upload_temp_dir: str | None = None
     data_upload_max_number_files: int | None = 100
     data_upload_max_number_parts: int | None = 5_000
+    request_body_timeout: float | None = 20.0
+    request_body_min_rate: float | None = 500.0
 
 
 DEFAULT_LIMITS = RequestLimits()
