@@ -106,6 +106,19 @@ def legato_process(
         yield base, process
 
 
+@contextmanager
+def gunicorn_process(
+    target: str, *options: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Serve the WSGI callable `module:attribute` with gunicorn; yield its URL and process."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+    command += ["--log-level", "warning", *options, target]
+    with running(command, base + "/", env=env) as process:
+        yield base, process
+
+
 def legato_command(target: str, port: int, *extra: str) -> list[str]:
     return [sys.executable, "-m", "legato.cli", "run", target, "--port", str(port), *extra]
 

@@ -7,34 +7,17 @@ checked with raw request lines on uvicorn (`legato run`) and gunicorn (`as_wsgi(
 from __future__ import annotations
 
 import socket
-import sys
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
 from legato.http import url_has_allowed_host_and_scheme
-from tests.integration.servers import free_port, legato_server, running
+from tests.integration.servers import gunicorn_process, legato_server
 
 pytestmark = pytest.mark.integration
 
 TARGETS = ["//evil.example", "///evil.example", "/%2F/evil.example", "//evil.example/x"]
-
-
-def gunicorn_server() -> Iterator[str]:
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        "tests.integration.apps.flatpages:application",
-    ]
-    with running(command, f"http://127.0.0.1:{port}/"):
-        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module", params=["uvicorn", "gunicorn"])
@@ -43,7 +26,8 @@ def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
         with legato_server("tests.integration.apps.flatpages:app") as url:
             yield url
     else:
-        yield from gunicorn_server()
+        with gunicorn_process("tests.integration.apps.flatpages:application") as (url, _):
+            yield url
 
 
 def location_for(base_url: str, target: str) -> tuple[int, str]:

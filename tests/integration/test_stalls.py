@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.integration.servers import free_port, legato_process, output_of, running
+from tests.integration.servers import gunicorn_process, legato_process, output_of
 
 pytestmark = pytest.mark.integration
 
 ENV = {"LEGATO_STALL_THRESHOLD": "0.1"}
 APP = "tests/integration/apps/stalls.py"
-
-
-def gunicorn_process() -> Iterator[tuple[str, object]]:
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "4",
-        "tests.integration.apps.stalls:application",
-    ]
-    with running(command, f"http://127.0.0.1:{port}/", env=ENV) as process:
-        yield f"http://127.0.0.1:{port}", process
 
 
 @pytest.fixture(scope="module", params=["uvicorn", "gunicorn"])
@@ -41,7 +22,11 @@ def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, object]]:
         with legato_process("tests.integration.apps.stalls:app", env=ENV) as started:
             yield started
     else:
-        yield from gunicorn_process()
+        target = "tests.integration.apps.stalls:application"
+        with gunicorn_process(
+            target, "--worker-class", "gthread", "--threads", "4", env=ENV
+        ) as started:
+            yield started
 
 
 def stall_lines_after(process: object, route: str, base_url: str) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.integration.servers import free_port, legato_server, running
+from tests.integration.servers import gunicorn_process, legato_server
 
 pytestmark = pytest.mark.integration
 
@@ -85,23 +84,10 @@ def test_requests_through_a_sync_middleware_overlap_on_uvicorn(
 
 @pytest.fixture(scope="module")
 def gthread_url() -> Iterator[str]:
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "16",
-        "--log-level",
-        "warning",
-        "tests.integration.apps.sync_layers:application",
-    ]
-    with running(command, f"http://127.0.0.1:{port}/", env=POOL_OF_SIX):
-        yield f"http://127.0.0.1:{port}"
+    target = "tests.integration.apps.sync_layers:application"
+    options = ("--worker-class", "gthread", "--threads", "16")
+    with gunicorn_process(target, *options, env=POOL_OF_SIX) as (url, _):
+        yield url
 
 
 def test_16_requests_through_async_and_sync_middleware_overlap_on_gthread(
