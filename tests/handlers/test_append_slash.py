@@ -9,7 +9,7 @@ from legato.http import HttpRequest, HttpResponse
 from legato.http.redirects import url_has_allowed_host_and_scheme
 from legato.test import Client
 from legato.urls import path
-from tests.handlers.test_wsgi_parity import Both
+from tests.parity import ServeBoth
 
 
 async def page(request: HttpRequest) -> HttpResponse:
@@ -57,13 +57,9 @@ def flatpages() -> App:
         ("/\\evil.example", "/%5Cevil.example/"),
     ],
 )
-def test_slash_redirect_never_leaves_the_site(url: str, location: str) -> None:
-    pair = Both(flatpages)
-    try:
-        # Written after a host: on its own, "//evil.example" is a URL with that host.
-        response = pair.request("GET", "http://testserver" + url)
-    finally:
-        pair.close()
+def test_slash_redirect_never_leaves_the_site(both: ServeBoth, url: str, location: str) -> None:
+    # Written after a host: on its own, "//evil.example" is a URL with that host.
+    response = both(flatpages).request("GET", "http://testserver" + url)
     assert response.status == 301
     assert response.headers["location"] == location
     assert url_has_allowed_host_and_scheme(location, allowed_hosts=set())

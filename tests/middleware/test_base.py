@@ -1,13 +1,13 @@
 """Hook-style middleware: Django's MiddlewareMixin order and error rules, one layer.
 
-Every behaviour runs through ASGI and WSGI (the `both` fixture of the parity tests), so
+Every behaviour runs through ASGI and WSGI (the shared `both` fixture, tests/parity.py), so
 the async `HookLayer` and the sync `SyncHookLayer` are held to the same answers.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from legato.http import HttpRequest, HttpResponse, HttpResponseBase
 from legato.middleware import Middleware
 from legato.test import Client
 from legato.urls import path
-from tests.handlers.test_wsgi_parity import Both
+from tests.parity import Both, ServeBoth
 
 
 def trail(request: HttpRequest) -> list[str]:
@@ -66,16 +66,14 @@ def app_with(*middleware: Any) -> Callable[[], App]:
 
 
 @pytest.fixture
-def stack() -> Iterator[Both]:
-    pair = Both(
+def stack(both: ServeBoth) -> Both:
+    return both(
         app_with(
             hooks("A"),
             hooks("B", answer="request", fail="request"),
             hooks("C", fail="response"),
         )
     )
-    yield pair
-    pair.close()
 
 
 def test_hooks_run_in_order_outermost_first_in_and_last_out(stack: Both) -> None:
@@ -134,12 +132,8 @@ class Plain:
         return response
 
 
-def test_ordinary_middleware_splits_hook_middleware_into_two_layers() -> None:
-    pair = Both(app_with(hooks("A"), hooks("B"), Plain, hooks("C")))
-    try:
-        response = pair.request("GET", "/")
-    finally:
-        pair.close()
+def test_ordinary_middleware_splits_hook_middleware_into_two_layers(both: ServeBoth) -> None:
+    response = both(app_with(hooks("A"), hooks("B"), Plain, hooks("C"))).request("GET", "/")
     assert response.text == "A.request,B.request,plain.in,C.request,view"
     assert response.headers["x-trail"] == "C,plain,B,A"
     chain = App([path("", view)], middleware=[hooks("A"), hooks("B"), Plain, hooks("C")]).build()
@@ -242,11 +236,10 @@ async def broken(request: HttpRequest) -> HttpResponse:
     raise KeyError("missing")
 
 
-def test_process_exception_of_a_hook_middleware_replaces_the_error_page() -> None:
-    pair = Both(lambda: App([path("", broken)], middleware=[hooks("A"), Rescue]))
-    try:
-        response = pair.request("GET", "/")
-    finally:
-        pair.close()
+def test_process_exception_of_a_hook_middleware_replaces_the_error_page(
+    both: ServeBoth,
+) -> None:
+    pair = both(lambda: App([path("", broken)], middleware=[hooks("A"), Rescue]))
+    response = pair.request("GET", "/")
     assert (response.status, response.text) == (409, "rescued KeyError")
     assert response.headers["x-trail"] == "A"
