@@ -48,8 +48,10 @@ class Both:
         self.client.close()
         self.wsgi.close()
 
-    def get(self, url: str, headers: dict[str, str] | None = None) -> Exchange:
-        return self.request("GET", url, headers=headers)
+    def get(
+        self, url: str, headers: dict[str, str] | None = None, secure: bool = False
+    ) -> Exchange:
+        return self.request("GET", url, headers=headers, secure=secure)
 
     def post(
         self,
@@ -69,25 +71,23 @@ class Both:
         body: bytes = b"",
         content_type: str | None = None,
         headers: dict[str, str] | None = None,
+        secure: bool = False,
     ) -> Exchange:
+        """Send one request to both servers; `secure` sends it over HTTPS."""
         headers = dict(headers or {})
-        asgi = self._asgi(method, url, body, content_type, headers)
+        # A header on both sides: the test client would drop a GET's content type.
         if content_type is not None:
             headers["Content-Type"] = content_type
-        wsgi = self._wsgi(method, url, body, headers)
+        asgi = self._asgi(method, url, body, headers, secure)
+        wsgi = self._wsgi(method, url, body, headers, secure)
         assert asgi == wsgi, f"{method} {url}: ASGI and WSGI differ"
         return asgi
 
     def _asgi(
-        self,
-        method: str,
-        url: str,
-        body: bytes,
-        content_type: str | None,
-        headers: dict[str, str],
+        self, method: str, url: str, body: bytes, headers: dict[str, str], secure: bool
     ) -> Exchange:
         self.client.cookies.clear()  # the WSGI side keeps no cookie jar either
-        response = self.client.generic(method, url, body, content_type, headers=headers)
+        response = self.client.generic(method, url, body, None, headers=headers, secure=secure)
         return Exchange(
             response.status_code,
             {name.lower(): value for name, value in response.headers.items()},
@@ -95,8 +95,11 @@ class Both:
             response.content,
         )
 
-    def _wsgi(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> Exchange:
-        result = call_wsgi(self.wsgi, method, url, body=body, headers=headers)
+    def _wsgi(
+        self, method: str, url: str, body: bytes, headers: dict[str, str], secure: bool
+    ) -> Exchange:
+        scheme = {"wsgi.url_scheme": "https", "SERVER_PORT": "443"} if secure else {}
+        result = call_wsgi(self.wsgi, method, url, body=body, headers=headers, **scheme)
         jar: SimpleCookie = SimpleCookie()
         plain: dict[str, str] = {}
         for name, value in result.headers:

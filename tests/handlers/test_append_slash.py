@@ -16,28 +16,29 @@ async def page(request: HttpRequest) -> HttpResponse:
     return HttpResponse("page")
 
 
-def test_get_without_slash_redirects_permanently_keeping_the_query() -> None:
-    with Client(App([path("foo/", page)])) as client:
-        response = client.get("/foo?x=1")
-    assert response.status_code == 301
-    assert response["Location"] == "/foo/?x=1"
+def app() -> App:
+    return App([path("foo/", page)])
+
+
+def test_get_without_slash_redirects_permanently_keeping_the_query(both: ServeBoth) -> None:
+    response = both(app).get("/foo?x=1")
+    assert response.status == 301
+    assert response.headers["location"] == "/foo/?x=1"
 
 
 def test_follow_reaches_the_page() -> None:
-    with Client(App([path("foo/", page)])) as client:
+    with Client(app()) as client:
         response = client.get("/foo", follow=True)
     assert response.text == "page"
     assert response.redirect_chain == [("/foo/", 301)]
 
 
-def test_post_without_slash_is_not_redirected() -> None:
-    with Client(App([path("foo/", page)])) as client:
-        assert client.post("/foo", {}).status_code == 404
+def test_post_without_slash_is_not_redirected(both: ServeBoth) -> None:
+    assert both(app).post("/foo", {}).status == 404
 
 
-def test_append_slash_can_be_turned_off() -> None:
-    with Client(App([path("foo/", page)], append_slash=False)) as client:
-        assert client.get("/foo").status_code == 404
+def test_append_slash_can_be_turned_off(both: ServeBoth) -> None:
+    assert both(lambda: App([path("foo/", page)], append_slash=False)).get("/foo").status == 404
 
 
 # A catch-all route, as Django's flatpages use, makes any path + "/" resolvable: the
@@ -65,7 +66,6 @@ def test_slash_redirect_never_leaves_the_site(both: ServeBoth, url: str, locatio
     assert url_has_allowed_host_and_scheme(location, allowed_hosts=set())
 
 
-def test_slash_redirect_quotes_the_path() -> None:
-    with Client(flatpages()) as client:
-        response = client.get("/caf%C3%A9 menu")
-    assert response["Location"] == "/caf%C3%A9%20menu/"
+def test_slash_redirect_quotes_the_path(both: ServeBoth) -> None:
+    response = both(flatpages).get("/caf%C3%A9 menu")
+    assert response.headers["location"] == "/caf%C3%A9%20menu/"
