@@ -230,3 +230,9 @@ def test_slow_view_past_app_timeout_is_a_504(both: ServeBoth) -> None:
         return HttpResponse()
 
     assert both(lambda: App([path("", slow)], request_timeout=0.05)).get("/").status == 504
+
+
+def test_logging_of_4xx_is_not_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING), Client(App([])) as client:
+        client.get("/missing/")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
