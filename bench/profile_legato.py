@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import pstats
 import statistics
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from types import CodeType
 from typing import Any
 
 import uvloop
@@ -128,10 +128,12 @@ def _scope(path: str, query: bytes) -> dict[str, Any]:
 
 
 def _print_top(profiler: cProfile.Profile, count: int, top: int) -> None:
-    stats = pstats.Stats(profiler)
-    rows = []
-    for (file, line, name), (_, calls, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
-        rows.append((own, cumulative, calls, f"{_short(file)}:{line}({name})"))
+    # The profiler's own entries: pstats' summary rounds times to the millisecond and
+    # keys functions by bare name, and its full table is not a typed attribute.
+    rows = [
+        (entry.inlinetime, entry.totaltime, entry.callcount, _where(entry.code))
+        for entry in profiler.getstats()
+    ]
     rows.sort(reverse=True)
     total = sum(row[0] for row in rows)
     print(f"cProfile: {total / count * 1e6:.1f} us/request of own time in total (profiled)")
@@ -139,6 +141,12 @@ def _print_top(profiler: cProfile.Profile, count: int, top: int) -> None:
     for own, cumulative, calls, where in rows[:top]:
         per_request = (own / count * 1e6, cumulative / count * 1e6, calls / count)
         print("{:10.2f} {:10.2f} {:9.2f}  ".format(*per_request) + where)
+
+
+def _where(code: CodeType | str) -> str:
+    if isinstance(code, str):
+        return code  # a built-in, named by the profiler: "<built-in method ...>"
+    return f"{_short(code.co_filename)}:{code.co_firstlineno}({code.co_name})"
 
 
 def _short(file: str) -> str:

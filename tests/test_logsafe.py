@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 
 import pytest
@@ -13,10 +14,10 @@ from legato import App
 from legato._logsafe import escape_for_log
 from legato.http import HttpRequest, HttpResponse
 from legato.middleware import CsrfViewMiddleware
-from legato.test import Client
 from legato.urls import path
 from legato.views import View
 from legato.views.decorators import require_GET
+from tests.parity import ServeBoth
 
 FORGED = "x%0A2026-12-04 INFO forged line%1B[2J%E2%80%A8/"
 
@@ -81,14 +82,22 @@ def app() -> App:
     ],
 )
 def test_log_lines_with_a_forged_path_stay_one_line(
-    caplog: pytest.LogCaptureFixture, method: str, prefix: str, headers: dict[str, str]
+    both: ServeBoth,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    prefix: str,
+    headers: dict[str, str],
 ) -> None:
-    with Client(app(), raise_request_exception=False) as client:
-        caplog.set_level(logging.WARNING, logger="legato")
-        response = client.generic(method, prefix + FORGED, headers=headers)
-    assert response.status_code in (403, 405, 500)
+    pair = both(app)  # the path reaches the log from the ASGI scope and the WSGI environ
+    caplog.set_level(logging.WARNING, logger="legato")
+    response = pair.request(method, prefix + FORGED, headers=headers)
+    assert response.status in (403, 405, 500)
     records = [record for record in caplog.records if record.name.startswith("legato")]
-    assert records
+    # ASGI's lines, then WSGI's: the same lines, but for each request's own id.
+    lines = [re.sub(r"request id \w+", "request id", r.getMessage()) for r in records]
+    half = len(lines) // 2
+    assert lines
+    assert lines[:half] == lines[half:]
     for record in records:
         message = record.getMessage()
         assert "\\x0a2026-12-04 INFO forged line\\x1b[2J\\u2028" in message

@@ -65,13 +65,19 @@ def slow_view(seconds: float) -> Callable[[HttpRequest], Awaitable[HttpResponse]
     return slow
 
 
-def urlconf(app_settings: AppSettings) -> ModuleType:
+class URLConf(ModuleType):
+    """A URL module built at run time: Django reads its `urlpatterns` like a file's."""
+
+    urlpatterns: list[Any]
+
+
+def urlconf(app_settings: AppSettings) -> URLConf:
     fillers = [
         path(f"area{f.index}/<int:pk>/" if f.dynamic else f"area{f.index}/", filler)
         for f in app_settings.fillers()
     ]
-    module = ModuleType("bench_django_urls")
-    module.urlpatterns = [  # type: ignore[attr-defined]
+    module = URLConf("bench_django_urls")
+    module.urlpatterns = [
         *fillers,
         path("hello/", hello),
         path("sync-hello/", sync_hello),

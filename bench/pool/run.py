@@ -8,22 +8,18 @@ waits 20 ms with the GIL released (blocking I/O) and one that computes for 1 ms.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import time
 
 from bench.wrk import run_wrk
-from tests.integration.servers import free_port, wait_until_serving
+from tests.integration.servers import free_port, running
 
 SIZES = (6, 16, 40, 100)
 
 
-def serve(size: int, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LEGATO_THREAD_POOL_SIZE": str(size)}
-    command = ["taskset", "-c", "0", sys.executable, "-m", "legato.cli", "run"]
-    command += ["bench.pool.app:app", "--port", str(port), "--log-level", "warning"]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+def command(port: int) -> list[str]:
+    server = [sys.executable, "-m", "legato.cli", "run", "bench.pool.app:app"]
+    return ["taskset", "-c", "0", *server, "--port", str(port), "--log-level", "warning"]
 
 
 def main() -> None:
@@ -34,9 +30,9 @@ def main() -> None:
     print(f"| pool size | route | req/s | p99 ms |  ({options.connections} connections)")
     for size in SIZES:
         port = free_port()
-        server = serve(size, port)
-        try:
-            wait_until_serving(f"http://127.0.0.1:{port}/", server, _NullLog())  # type: ignore[arg-type]
+        env = {"LEGATO_THREAD_POOL_SIZE": str(size)}
+        # running() stops the server by its PID and shows its output if it fails to start.
+        with running(command(port), f"http://127.0.0.1:{port}/", env):
             for route in ("/io/", "/cpu/"):
                 result = run_wrk(
                     f"http://127.0.0.1:{port}{route}",
@@ -45,18 +41,7 @@ def main() -> None:
                     cpu=1,
                 )
                 print(f"| {size} | {route} | {result.rps:.0f} | {result.p99_ms:.1f} |")
-        finally:
-            server.terminate()
-            server.wait(10)
-            time.sleep(0.5)
-
-
-class _NullLog:
-    def seek(self, *args: object) -> None:
-        pass
-
-    def read(self) -> bytes:
-        return b""
+        time.sleep(0.5)
 
 
 if __name__ == "__main__":

@@ -85,8 +85,9 @@ def _text(request: HttpRequest, exc: BaseException, status: int, tried: list[str
         if rows:
             lines += [f"{title}:", *(f"  {row}" for row in rows), ""]
     if status == 500:
-        lines.append("Traceback (most recent call last):")
-        lines += traceback.format_exception(exc)
+        # Python's own rendering, header line included, one list item per line.
+        lines += "".join(traceback.format_exception(exc)).splitlines()
+        lines.append("")
     lines.append("You see this page because the app runs with debug=True.")
     return "\n".join(lines) + "\n"
 

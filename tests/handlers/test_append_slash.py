@@ -9,35 +9,36 @@ from legato.http import HttpRequest, HttpResponse
 from legato.http.redirects import url_has_allowed_host_and_scheme
 from legato.test import Client
 from legato.urls import path
-from tests.handlers.test_wsgi_parity import Both
+from tests.parity import ServeBoth
 
 
 async def page(request: HttpRequest) -> HttpResponse:
     return HttpResponse("page")
 
 
-def test_get_without_slash_redirects_permanently_keeping_the_query() -> None:
-    with Client(App([path("foo/", page)])) as client:
-        response = client.get("/foo?x=1")
-    assert response.status_code == 301
-    assert response["Location"] == "/foo/?x=1"
+def app() -> App:
+    return App([path("foo/", page)])
+
+
+def test_get_without_slash_redirects_permanently_keeping_the_query(both: ServeBoth) -> None:
+    response = both(app).get("/foo?x=1")
+    assert response.status == 301
+    assert response.headers["location"] == "/foo/?x=1"
 
 
 def test_follow_reaches_the_page() -> None:
-    with Client(App([path("foo/", page)])) as client:
+    with Client(app()) as client:
         response = client.get("/foo", follow=True)
     assert response.text == "page"
     assert response.redirect_chain == [("/foo/", 301)]
 
 
-def test_post_without_slash_is_not_redirected() -> None:
-    with Client(App([path("foo/", page)])) as client:
-        assert client.post("/foo", {}).status_code == 404
+def test_post_without_slash_is_not_redirected(both: ServeBoth) -> None:
+    assert both(app).post("/foo", {}).status == 404
 
 
-def test_append_slash_can_be_turned_off() -> None:
-    with Client(App([path("foo/", page)], append_slash=False)) as client:
-        assert client.get("/foo").status_code == 404
+def test_append_slash_can_be_turned_off(both: ServeBoth) -> None:
+    assert both(lambda: App([path("foo/", page)], append_slash=False)).get("/foo").status == 404
 
 
 # A catch-all route, as Django's flatpages use, makes any path + "/" resolvable: the
@@ -57,19 +58,14 @@ def flatpages() -> App:
         ("/\\evil.example", "/%5Cevil.example/"),
     ],
 )
-def test_slash_redirect_never_leaves_the_site(url: str, location: str) -> None:
-    pair = Both(flatpages)
-    try:
-        # Written after a host: on its own, "//evil.example" is a URL with that host.
-        response = pair.request("GET", "http://testserver" + url)
-    finally:
-        pair.close()
+def test_slash_redirect_never_leaves_the_site(both: ServeBoth, url: str, location: str) -> None:
+    # Written after a host: on its own, "//evil.example" is a URL with that host.
+    response = both(flatpages).request("GET", "http://testserver" + url)
     assert response.status == 301
     assert response.headers["location"] == location
     assert url_has_allowed_host_and_scheme(location, allowed_hosts=set())
 
 
-def test_slash_redirect_quotes_the_path() -> None:
-    with Client(flatpages()) as client:
-        response = client.get("/caf%C3%A9 menu")
-    assert response["Location"] == "/caf%C3%A9%20menu/"
+def test_slash_redirect_quotes_the_path(both: ServeBoth) -> None:
+    response = both(flatpages).get("/caf%C3%A9 menu")
+    assert response.headers["location"] == "/caf%C3%A9%20menu/"

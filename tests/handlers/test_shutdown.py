@@ -470,3 +470,46 @@ async def test_websocket_handler_cancelled_from_elsewhere_while_draining_propaga
         with pytest.raises(asyncio.CancelledError):
             await task
         await session.close()
+
+
+async def test_shutdown_waits_for_in_flight_requests_within_the_grace() -> None:
+    finished: list[str] = []
+
+    async def slow(request: HttpRequest) -> HttpResponse:
+        await asyncio.sleep(0.2)
+        finished.append("slow")
+        return HttpResponse("done")
+
+    app = App([path("", slow)], shutdown_grace=2)
+    client = AsyncClient(app)
+    pending = asyncio.create_task(client.get("/"))
+    await asyncio.sleep(0.05)
+    await client.aclose()  # runs the app's shut-down while the request is in flight
+    assert (await pending).text == "done"
+    assert finished == ["slow"]
+
+
+async def test_shutdown_cuts_what_outlives_the_grace_with_503_and_refuses_new_requests() -> None:
+    cancelled: list[bool] = []
+
+    async def stuck(request: HttpRequest) -> HttpResponse:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+        return HttpResponse()
+
+    app = App([path("", stuck)], shutdown_grace=0.1)
+    client = AsyncClient(app)
+    pending = asyncio.create_task(client.get("/"))
+    await asyncio.sleep(0.05)
+    shutdown = asyncio.create_task(app.shutdown())
+    await asyncio.sleep(0.01)
+    late = await AsyncClient(app, lifespan=False).get("/")
+    assert late.status_code == 503
+    await shutdown
+    cut = await pending
+    assert cut.status_code == 503
+    assert (cut["Retry-After"], cut["Connection"]) == ("1", "close")
+    assert cancelled == [True]

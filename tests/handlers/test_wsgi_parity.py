@@ -1,17 +1,16 @@
 """One set of behaviours through ASGI (the test client) and WSGI: the same bytes out.
 
-The `both` fixture builds the app twice from one factory, serves one copy through
-`legato.test.Client` (the real ASGI entry point) and the other through its WSGI callable
-(driven as gunicorn would), sends each request to both and fails on any difference in
-status, headers, cookies or body. Tests then assert what the response should be.
+The `both` fixture (tests/conftest.py, tests/parity.py) builds the app twice from one
+factory, serves one copy through `legato.test.Client` (the real ASGI entry point) and the
+other through its WSGI callable (driven as gunicorn would), sends each request to both
+and fails on any difference in status, headers, cookies or body. Tests then assert what
+the response should be. Other modules use the same fixture for their own behaviours.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
-from http.cookies import SimpleCookie
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -27,10 +26,9 @@ from legato.http import (
     ServerSentEvent,
     StreamingHttpResponse,
 )
-from legato.test import Client
 from legato.test.encoding import MULTIPART_CONTENT, encode_multipart
 from legato.urls import path
-from tests.handlers.test_wsgi import call_wsgi
+from tests.parity import Both, ServeBoth
 
 # ---------------------------------------------------------------- the app under test
 
@@ -178,80 +176,10 @@ def make_app() -> App:
 # ---------------------------------------------------------------- the fixture
 
 
-@dataclass(frozen=True)
-class Exchange:
-    status: int
-    headers: dict[str, str]
-    cookies: dict[str, str]
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode()
-
-
-class Both:
-    """Send each request through ASGI and WSGI; return the one result they agree on."""
-
-    def __init__(self, factory: Callable[[], App]) -> None:
-        self.client = Client(factory(), raise_request_exception=False)
-        self.wsgi = factory().as_wsgi()
-
-    def close(self) -> None:
-        self.client.close()
-        self.wsgi.close()
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        body: bytes = b"",
-        content_type: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Exchange:
-        headers = dict(headers or {})
-        asgi = self._asgi(method, url, body, content_type, headers)
-        if content_type is not None:
-            headers["Content-Type"] = content_type
-        wsgi = self._wsgi(method, url, body, headers)
-        assert asgi == wsgi, f"{method} {url}: ASGI and WSGI differ"
-        return asgi
-
-    def _asgi(
-        self,
-        method: str,
-        url: str,
-        body: bytes,
-        content_type: str | None,
-        headers: dict[str, str],
-    ) -> Exchange:
-        self.client.cookies.clear()  # the WSGI side keeps no cookie jar either
-        response = self.client.generic(method, url, body, content_type, headers=headers)
-        return Exchange(
-            response.status_code,
-            {name.lower(): value for name, value in response.headers.items()},
-            {key: morsel.OutputString() for key, morsel in response.cookies.items()},
-            response.content,
-        )
-
-    def _wsgi(self, method: str, url: str, body: bytes, headers: dict[str, str]) -> Exchange:
-        result = call_wsgi(self.wsgi, method, url, body=body, headers=headers)
-        jar: SimpleCookie = SimpleCookie()
-        plain: dict[str, str] = {}
-        for name, value in result.headers:
-            if name.lower() == "set-cookie":
-                jar.load(value)
-            else:
-                plain[name.lower()] = value
-        cookies = {key: morsel.OutputString() for key, morsel in jar.items()}
-        return Exchange(result.status, plain, cookies, result.body)
-
-
 @pytest.fixture
-def both() -> Iterator[Both]:
-    pair = Both(make_app)
-    yield pair
-    pair.close()
+def both(both: ServeBoth) -> Both:
+    """This module's pair: conftest's `both`, given the app above."""
+    return both(make_app)
 
 
 # ---------------------------------------------------------------- views and middleware

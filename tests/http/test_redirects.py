@@ -1,3 +1,5 @@
+"""Which URLs are safe to redirect to: Django's answers, properties, and a view's guard."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -7,9 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from legato.http import url_has_allowed_host_and_scheme
+from legato import App
+from legato.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    url_has_allowed_host_and_scheme,
+)
 from legato.http.redirects import escape_leading_slashes
+from legato.urls import path
 from tests.http.url_pieces import ALLOWED, any_urls, tricky_urls
+from tests.parity import ServeBoth
 
 SAFE = [
     "/next/",
@@ -124,3 +134,35 @@ def test_agrees_with_django(url: str, require_https: bool) -> None:
         assert ours == theirs
     else:
         assert theirs <= ours  # True for Django is True for Legato
+
+
+# ---------------------------------------------------------------- in a view, through both servers
+
+
+def next_page(request: HttpRequest) -> HttpResponse:
+    """The usual guard on a `?next=` redirect, with the host and scheme of the request."""
+    target = request.GET.get("next")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    return HttpResponseRedirect(target)
+
+
+@pytest.mark.parametrize(
+    ("query", "secure", "location"),
+    [
+        ("next=/account/", False, "/account/"),
+        ("next=http://testserver/account/", False, "http://testserver/account/"),
+        ("next=http://testserver/account/", True, "/"),  # HTTPS page, plain HTTP target
+        ("next=https://testserver/account/", True, "https://testserver/account/"),
+        ("next=//evil.example/", False, "/"),
+        ("next=https://evil.example/", True, "/"),
+    ],
+)
+def test_next_redirect_uses_the_requests_host_and_scheme_under_both_servers(
+    both: ServeBoth, query: str, secure: bool, location: str
+) -> None:
+    response = both(lambda: App([path("login/", next_page)])).get(f"/login/?{query}", secure=secure)
+    assert response.status == 302
+    assert response.headers["location"] == location

@@ -1,3 +1,5 @@
+"""What a request reports about itself: META, cookies, content type, host and port."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +8,6 @@ import pytest
 
 from legato.exceptions import DisallowedHost
 from legato.http.charsets import UnsupportedCharset
-from legato.http.headers import HttpHeaders
 from legato.http.hosts import AllowedHosts
 from legato.http.request import HttpRequest
 
@@ -29,37 +30,6 @@ def request_with(
     }
     scope.update(overrides)
     return HttpRequest(scope, allowed_hosts=None if allowed is None else AllowedHosts(allowed))
-
-
-def test_headers_are_case_insensitive_with_underscore_form() -> None:
-    request = request_with([(b"user-agent", b"curl/8"), (b"content-type", b"text/plain")])
-    headers = request.headers
-    assert headers["user-agent"] == headers["User-Agent"] == headers["user_agent"] == "curl/8"
-    assert "USER_AGENT" in headers
-    assert headers.get("missing") is None
-    with pytest.raises(KeyError):
-        headers["missing"]
-
-
-def test_headers_iterate_title_cased() -> None:
-    headers = HttpHeaders([(b"content-type", b"a"), (b"x-forwarded-for", b"b"), (b"dnt", b"1")])
-    assert list(headers) == ["Content-Type", "X-Forwarded-For", "Dnt"]
-    assert dict(headers) == {"Content-Type": "a", "X-Forwarded-For": "b", "Dnt": "1"}
-    assert len(headers) == 3
-
-
-def test_repeated_headers_join_with_comma_and_cookies_with_semicolon() -> None:
-    # ASGI header names are lower-case (the spec requires it); lookups are not.
-    headers = HttpHeaders(
-        [(b"accept", b"a"), (b"cookie", b"x=1"), (b"accept", b"b"), (b"cookie", b"y=2")]
-    )
-    assert headers["Accept"] == "a, b"
-    assert headers["cookie"] == "x=1; y=2"
-    assert dict(headers) == {"Accept": "a, b", "Cookie": "x=1; y=2"}
-
-
-def test_headers_decode_latin1() -> None:
-    assert HttpHeaders([(b"x-name", b"caf\xe9")])["x-name"] == "café"
 
 
 def test_header_names_with_underscores_are_dropped() -> None:

@@ -12,8 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from legato import App
+from legato.http import HttpRequest
 from legato.http.response import StreamingHttpResponse
 from legato.http.sse import EventStreamResponse, ServerSentEvent
+from legato.urls import path
+from tests.parity import ServeBoth
 
 HEARTBEAT = b": ping\n\n"
 
@@ -345,3 +349,36 @@ async def test_event_stream_producer_error_propagates() -> None:
         async for _ in response.aiter_chunks():
             pass
     await response.aclose()
+
+
+# ---------------------------------------------------------------- through both servers
+
+
+def test_event_stream_sends_the_same_bytes_under_asgi_and_wsgi(both: ServeBoth) -> None:
+    items: list[object] = [
+        ServerSentEvent({"n": 1}, event="tick", id=1, retry=5000),
+        ServerSentEvent("two\nlines", comment="note"),
+        ServerSentEvent(None, id="3"),
+        "plain",
+    ]
+
+    def sync_events(request: HttpRequest) -> EventStreamResponse:
+        return EventStreamResponse(iter(items), heartbeat=None)
+
+    async def async_events(request: HttpRequest) -> EventStreamResponse:
+        async def source() -> AsyncIterator[object]:
+            for item in items:
+                await asyncio.sleep(0)
+                yield item
+
+        return EventStreamResponse(source(), heartbeat=None)
+
+    pair = both(lambda: App([path("sync/", sync_events), path("async/", async_events)]))
+    for url in ("/sync/", "/async/"):
+        response = pair.get(url)
+        assert response.headers["content-type"] == "text/event-stream"
+        assert parse(response.body) == [
+            Event('{"n":1}', type="tick", last_event_id="1"),
+            Event("two\nlines", last_event_id="1"),
+            Event("plain", last_event_id="3"),
+        ]

@@ -58,7 +58,7 @@ def test_twenty_requests_are_served_while_a_slow_query_waits(base_url: str) -> N
 
 def test_request_db_commits_and_rolls_back_on_postgres(database_url: str) -> None:
     from legato.test import Client
-    from tests.db.test_request_db import make_app
+    from tests.db.test_request_session import make_app
 
     with Client(make_app(database_url), raise_request_exception=False) as client:
         before = client.get("/count/").json()["count"]

@@ -3,10 +3,13 @@
 A browser marks where a request comes from with `Sec-Fetch-Site` and `Origin`; the
 middleware decides from those alone. The property tests throw arbitrary header values
 at it: whatever they are, a safe method passes and a cross-site unsafe one never does.
+Every request goes through ASGI and WSGI at once (tests/parity.py): the host and scheme
+the check compares with come from the ASGI scope or the WSGI environ.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -17,9 +20,9 @@ from legato import App
 from legato.exceptions import ImproperlyConfigured
 from legato.http import HttpRequest, HttpResponse
 from legato.middleware import CsrfViewMiddleware
-from legato.test import Client
 from legato.urls import path
 from legato.views.decorators import csrf_exempt
+from tests.parity import Both
 
 
 async def form(request: HttpRequest) -> HttpResponse:
@@ -31,47 +34,49 @@ async def webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse("webhook ok")
 
 
-def make_client(**options: object) -> Client:
-    middleware = CsrfViewMiddleware.configure(**options) if options else CsrfViewMiddleware
-    app = App(
+def make_app() -> App:
+    trusted = ["https://partner.example", "https://*.example.org"]
+    return App(
         [path("form/", form), path("hook/", webhook)],
-        middleware=[middleware],
+        middleware=[CsrfViewMiddleware.configure(trusted_origins=trusted)],
         allowed_hosts=["testserver"],
     )
-    return Client(app, raise_request_exception=False)
 
 
+# One pair for the module (the property tests send hundreds of requests), so not the
+# function-scoped `both` fixture.
 @pytest.fixture(scope="module")
-def client() -> Iterator[Client]:
-    with make_client(trusted_origins=["https://partner.example", "https://*.example.org"]) as c:
-        yield c
+def client() -> Iterator[Both]:
+    pair = Both(make_app)
+    yield pair
+    pair.close()
 
 
-def post(client: Client, **headers: str) -> int:
-    return client.post("/form/", {"a": "1"}, headers=headers).status_code
+def post(client: Both, **headers: str) -> int:
+    return client.post("/form/", {"a": "1"}, headers=headers).status
 
 
-def test_a_same_origin_post_passes(client: Client) -> None:
+def test_a_same_origin_post_passes(client: Both) -> None:
     assert post(client, **{"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"}) == 200
     assert post(client, Origin="http://testserver") == 200  # older browser: Origin only
 
 
-def test_a_request_with_neither_header_is_not_from_a_browser_and_passes(client: Client) -> None:
+def test_a_request_with_neither_header_is_not_from_a_browser_and_passes(client: Both) -> None:
     assert post(client) == 200
 
 
-def test_a_cross_site_post_is_refused(client: Client) -> None:
+def test_a_cross_site_post_is_refused(client: Both) -> None:
     assert post(client, **{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.test"}) == 403
     assert post(client, **{"Sec-Fetch-Site": "same-site", "Origin": "http://a.testserver"}) == 403
     assert post(client, Origin="https://evil.test") == 403
     assert post(client, Origin="null") == 403  # a sandboxed frame or a data: URL
 
 
-def test_a_user_typed_navigation_passes(client: Client) -> None:
+def test_a_user_typed_navigation_passes(client: Both) -> None:
     assert post(client, **{"Sec-Fetch-Site": "none"}) == 200
 
 
-def test_trusted_origins_and_their_subdomains_pass(client: Client) -> None:
+def test_trusted_origins_and_their_subdomains_pass(client: Both) -> None:
     cross = {"Sec-Fetch-Site": "cross-site"}
     assert post(client, **cross, Origin="https://partner.example") == 200
     assert post(client, **cross, Origin="https://shop.example.org") == 200
@@ -80,25 +85,27 @@ def test_trusted_origins_and_their_subdomains_pass(client: Client) -> None:
     assert post(client, **cross, Origin="https://evil.test/.example.org") == 403
 
 
-def test_safe_methods_are_never_checked(client: Client) -> None:
+def test_safe_methods_are_never_checked(client: Both) -> None:
     cross = {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.test"}
     for method in ("GET", "HEAD", "OPTIONS", "TRACE"):
-        assert client.generic(method, "/form/", headers=cross).status_code == 200
+        assert client.request(method, "/form/", headers=cross).status == 200
 
 
-def test_an_exempt_view_accepts_cross_site_posts(client: Client) -> None:
+def test_an_exempt_view_accepts_cross_site_posts(client: Both) -> None:
     cross = {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.test"}
-    assert client.post("/hook/", {}, headers=cross).status_code == 200
+    assert client.post("/hook/", {}, headers=cross).status == 200
 
 
 def test_the_refusal_says_why_to_the_client_and_in_the_log(
-    client: Client, caplog: pytest.LogCaptureFixture
+    client: Both, caplog: pytest.LogCaptureFixture
 ) -> None:
     cross = {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.test"}
     page = client.post("/form/", {}, headers=cross)
     data = client.post("/form/", {}, headers={**cross, "Accept": "application/json"})
     assert "CSRF check failed: a cross-site POST from https://evil.test" in page.text
-    assert data.json()["detail"].endswith("add it to CsrfViewMiddleware's trusted_origins.")
+    assert json.loads(data.body)["detail"].endswith(
+        "add it to CsrfViewMiddleware's trusted_origins."
+    )
     assert "Forbidden (CSRF): POST /form/" in caplog.text
 
 
@@ -117,16 +124,16 @@ header_text = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(origin=header_text, site=st.one_of(st.none(), header_text))
 def test_safe_methods_pass_whatever_the_headers_say(
-    client: Client, origin: str, site: str | None
+    client: Both, origin: str, site: str | None
 ) -> None:
     headers = {"Origin": origin} if site is None else {"Origin": origin, "Sec-Fetch-Site": site}
-    assert client.get("/form/", headers=headers).status_code == 200
+    assert client.get("/form/", headers=headers).status == 200
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(origin=header_text, site=st.sampled_from(["cross-site", "same-site"]))
 def test_cross_site_posts_are_refused_unless_the_origin_is_trusted(
-    client: Client, origin: str, site: str
+    client: Both, origin: str, site: str
 ) -> None:
     status = post(client, **{"Sec-Fetch-Site": site, "Origin": origin})
     trusted = origin.lower() == "https://partner.example" or (
@@ -140,7 +147,7 @@ def test_cross_site_posts_are_refused_unless_the_origin_is_trusted(
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(origin=header_text)
 def test_without_fetch_metadata_only_this_host_or_a_trusted_origin_passes(
-    client: Client, origin: str
+    client: Both, origin: str
 ) -> None:
     status = post(client, Origin=origin)
     assert status in (200, 403)  # never an error page: malformed origins are just refused

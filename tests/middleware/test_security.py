@@ -1,4 +1,8 @@
-"""SecurityMiddleware: Django's headers and HTTPS redirect, configured by keyword."""
+"""SecurityMiddleware: Django's headers and HTTPS redirect, configured by keyword.
+
+Each behaviour runs through ASGI and WSGI (tests/parity.py): the scheme the redirect and
+HSTS depend on comes from the scope or from `wsgi.url_scheme`.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ from legato import App
 from legato.exceptions import ImproperlyConfigured
 from legato.http import HttpRequest, HttpResponse
 from legato.middleware import SecurityMiddleware
-from legato.test import Client
 from legato.urls import path
+from tests.parity import Both, ServeBoth
 
 
 async def page(request: HttpRequest) -> HttpResponse:
@@ -22,75 +26,70 @@ async def own_policy(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def client(*middleware: object) -> Client:
-    return Client(
-        App(
-            [path("", page), path("own/", own_policy), path("health/", page)], middleware=middleware
-        )
-    )
+def served(both: ServeBoth, *middleware: object) -> Both:
+    routes = [path("", page), path("own/", own_policy), path("health/", page)]
+    return both(lambda: App(routes, middleware=middleware))
 
 
-def test_every_response_gets_the_default_security_headers() -> None:
-    with client(SecurityMiddleware) as c:
-        response = c.get("/")
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Referrer-Policy"] == "same-origin"
-    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
-    assert "Strict-Transport-Security" not in response
+def test_every_response_gets_the_default_security_headers(both: ServeBoth) -> None:
+    headers = served(both, SecurityMiddleware).get("/").headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    assert headers["cross-origin-opener-policy"] == "same-origin"
+    assert "strict-transport-security" not in headers
 
 
-def test_a_header_the_view_set_is_left_alone() -> None:
-    with client(SecurityMiddleware) as c:
-        assert c.get("/own/")["Referrer-Policy"] == "no-referrer"
+def test_a_header_the_view_set_is_left_alone(both: ServeBoth) -> None:
+    assert served(both, SecurityMiddleware).get("/own/").headers["referrer-policy"] == "no-referrer"
 
 
-def test_error_pages_get_the_headers_too() -> None:
-    with client(SecurityMiddleware) as c:
-        response = c.get("/missing/")
-    assert response.status_code == 404
-    assert response["X-Content-Type-Options"] == "nosniff"
+def test_error_pages_get_the_headers_too(both: ServeBoth) -> None:
+    response = served(both, SecurityMiddleware).get("/missing/")
+    assert response.status == 404
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
-def test_hsts_is_sent_over_https_only() -> None:
+def test_hsts_is_sent_over_https_only(both: ServeBoth) -> None:
     configured = SecurityMiddleware.configure(
         hsts_seconds=31536000, hsts_include_subdomains=True, hsts_preload=True
     )
-    with client(configured) as c:
-        secure = c.get("/", secure=True)
-        plain = c.get("/")
-    assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
-    assert "Strict-Transport-Security" not in plain
+    pair = served(both, configured)
+    secure, plain = pair.get("/", secure=True), pair.get("/")
+    assert secure.headers["strict-transport-security"] == (
+        "max-age=31536000; includeSubDomains; preload"
+    )
+    assert "strict-transport-security" not in plain.headers
 
 
-def test_ssl_redirect_sends_plain_http_to_https_keeping_path_and_query() -> None:
+def test_ssl_redirect_sends_plain_http_to_https_keeping_path_and_query(both: ServeBoth) -> None:
     configured = SecurityMiddleware.configure(ssl_redirect=True, redirect_exempt=[r"^health/$"])
-    with client(configured) as c:
-        redirected = c.get("/", {"q": "a b"})
-        exempt = c.get("/health/")
-        secure = c.get("/", secure=True)
-    assert redirected.status_code == 301
-    assert redirected["Location"] == "https://testserver/?q=a+b"
-    assert redirected["X-Content-Type-Options"] == "nosniff"  # the redirect is a response too
-    assert (exempt.status_code, secure.status_code) == (200, 200)
+    pair = served(both, configured)
+    redirected = pair.get("/?q=a+b")
+    exempt = pair.get("/health/")
+    secure = pair.get("/", secure=True)
+    assert redirected.status == 301
+    assert redirected.headers["location"] == "https://testserver/?q=a+b"
+    # the redirect is a response too
+    assert redirected.headers["x-content-type-options"] == "nosniff"
+    assert (exempt.status, secure.status) == (200, 200)
 
 
-def test_ssl_host_names_where_to_redirect() -> None:
+def test_ssl_host_names_where_to_redirect(both: ServeBoth) -> None:
     configured = SecurityMiddleware.configure(ssl_redirect=True, ssl_host="secure.example.com")
-    with client(configured) as c:
-        assert c.get("/x?y=1")["Location"] == "https://secure.example.com/x?y=1"
+    location = served(both, configured).get("/x?y=1").headers["location"]
+    assert location == "https://secure.example.com/x?y=1"
 
 
-def test_policies_can_be_changed_or_turned_off() -> None:
+def test_policies_can_be_changed_or_turned_off(both: ServeBoth) -> None:
     configured = SecurityMiddleware.configure(
         referrer_policy=["strict-origin", "no-referrer"],
         cross_origin_opener_policy=None,
         content_type_nosniff=False,
     )
-    with client(configured) as c:
-        response = c.get("/")
-    assert response["Referrer-Policy"] == "strict-origin,no-referrer"
-    assert "Cross-Origin-Opener-Policy" not in response
-    assert "X-Content-Type-Options" not in response
+    headers = served(both, configured).get("/").headers
+    assert headers["referrer-policy"] == "strict-origin,no-referrer"
+    assert "cross-origin-opener-policy" not in headers
+    assert "x-content-type-options" not in headers
 
 
 @pytest.mark.parametrize(

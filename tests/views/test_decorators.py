@@ -1,4 +1,7 @@
-"""Method restrictions keep async views async; timeout cancels and answers 504."""
+"""Method restrictions keep async views async; timeout cancels and answers 504.
+
+Requests go through ASGI and WSGI at once (tests/parity.py).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import time
 
 from legato import App
 from legato.http import HttpRequest, HttpResponse
-from legato.test import Client
 from legato.urls import path
 from legato.views.decorators import (
     require_GET,
@@ -17,6 +19,7 @@ from legato.views.decorators import (
     require_safe,
     timeout,
 )
+from tests.parity import ServeBoth
 
 
 @require_GET
@@ -46,28 +49,26 @@ def test_decorated_async_view_stays_async_and_sync_stays_sync() -> None:
     assert async_only_get.__name__ == "async_only_get"
 
 
-def test_method_restrictions_answer_405_with_allow() -> None:
-    app = App(
-        [
-            path("get/", async_only_get),
-            path("post/", sync_only_post),
-            path("safe/", safe),
-            path("pp/", put_or_patch),
-        ]
-    )
-    with Client(app) as client:
-        assert client.get("/get/").text == "got"
-        refused = client.post("/get/")
-        assert (refused.status_code, refused["Allow"]) == (405, "GET")
-        assert client.post("/post/").text == "posted"
-        assert client.get("/post/").status_code == 405
-        assert client.head("/safe/").status_code == 200
-        assert client.delete("/safe/").status_code == 405
-        assert client.patch("/pp/").text == "PATCH"
-        assert client.get("/pp/")["Allow"] == "PUT, PATCH"
+def test_method_restrictions_answer_405_with_allow(both: ServeBoth) -> None:
+    routes = [
+        path("get/", async_only_get),
+        path("post/", sync_only_post),
+        path("safe/", safe),
+        path("pp/", put_or_patch),
+    ]
+    pair = both(lambda: App(routes))
+    assert pair.get("/get/").text == "got"
+    refused = pair.request("POST", "/get/")
+    assert (refused.status, refused.headers["allow"]) == (405, "GET")
+    assert pair.request("POST", "/post/").text == "posted"
+    assert pair.get("/post/").status == 405
+    assert pair.request("HEAD", "/safe/").status == 200
+    assert pair.request("DELETE", "/safe/").status == 405
+    assert pair.request("PATCH", "/pp/").text == "PATCH"
+    assert pair.get("/pp/").headers["allow"] == "PUT, PATCH"
 
 
-def test_timeout_cancels_an_async_view_and_answers_504() -> None:
+def test_timeout_cancels_an_async_view_and_answers_504(both: ServeBoth) -> None:
     cancelled: list[bool] = []
 
     @timeout(0.05)
@@ -79,32 +80,31 @@ def test_timeout_cancels_an_async_view_and_answers_504() -> None:
             raise
         return HttpResponse()
 
-    with Client(App([path("", slow)])) as client:
-        started = time.monotonic()
-        response = client.get("/")
-        elapsed = time.monotonic() - started
-    assert response.status_code == 504
-    assert elapsed < 2
-    assert cancelled == [True]
+    pair = both(lambda: App([path("", slow)]))
+    started = time.monotonic()
+    response = pair.get("/")
+    elapsed = time.monotonic() - started
+    assert response.status == 504
+    assert elapsed < 4  # two requests, one per server
+    assert cancelled == [True, True]
 
 
-def test_timeout_decorator_overrides_the_app_timeout() -> None:
+def test_timeout_decorator_overrides_the_app_timeout(both: ServeBoth) -> None:
     @timeout(2)
     async def patient(request: HttpRequest) -> HttpResponse:
         await asyncio.sleep(0.2)
         return HttpResponse("done")
 
-    with Client(App([path("", patient)], request_timeout=0.05)) as client:
-        assert client.get("/").text == "done"
+    assert both(lambda: App([path("", patient)], request_timeout=0.05)).get("/").text == "done"
 
 
-def test_timeout_on_a_sync_view_answers_504_on_time() -> None:
+def test_timeout_on_a_sync_view_answers_504_on_time(both: ServeBoth) -> None:
     @timeout(0.05)
     def slow_sync(request: HttpRequest) -> HttpResponse:
         time.sleep(0.5)
         return HttpResponse()
 
-    with Client(App([path("", slow_sync)])) as client:
-        started = time.monotonic()
-        assert client.get("/").status_code == 504
-        assert time.monotonic() - started < 0.45
+    pair = both(lambda: App([path("", slow_sync)]))
+    started = time.monotonic()
+    assert pair.get("/").status == 504
+    assert time.monotonic() - started < 0.45  # neither server waited for the view

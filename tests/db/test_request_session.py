@@ -1,4 +1,8 @@
-"""request.db: one lazily created session per request, committed or rolled back with the view."""
+"""request.db: one lazily created session per request, committed or rolled back with the view.
+
+The commit and rollback rules run through ASGI and WSGI at once (tests/parity.py): under
+WSGI the session lives on the worker's loop thread.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,13 @@ from sqlalchemy import Integer, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from legato import App
-from legato.db import Database
 from legato.exceptions import ImproperlyConfigured
 from legato.http import HttpRequest, HttpResponse, JsonResponse
 from legato.sync import async_to_sync
 from legato.test import Client
-from legato.test.lifespan import LifespanFailed
 from legato.urls import path
 from legato.views.decorators import timeout
+from tests.parity import ServeBoth
 
 
 class Base(DeclarativeBase):
@@ -85,24 +88,22 @@ def make_app(url: str = "sqlite+aiosqlite:///:memory:") -> App:
     return app
 
 
-def test_view_that_returns_commits() -> None:
-    with Client(make_app()) as client:
-        assert client.post("/notes/", {"text": "hi"}, content_type="application/json").json() == {
-            "id": 1
-        }
-        assert client.get("/count/").json() == {"count": 1}
+def test_view_that_returns_commits(both: ServeBoth) -> None:
+    pair = both(make_app)
+    assert pair.post("/notes/", b'{"text": "hi"}', "application/json").text == '{"id":1}'
+    assert pair.get("/count/").text == '{"count":1}'
 
 
-def test_view_that_raises_rolls_back() -> None:
-    with Client(make_app(), raise_request_exception=False) as client:
-        assert client.post("/fail/").status_code == 500
-        assert client.get("/count/").json() == {"count": 0}
+def test_view_that_raises_rolls_back(both: ServeBoth) -> None:
+    pair = both(make_app)
+    assert pair.request("POST", "/fail/").status == 500
+    assert pair.get("/count/").text == '{"count":0}'
 
 
-def test_view_that_times_out_rolls_back() -> None:
-    with Client(make_app()) as client:
-        assert client.post("/hang/").status_code == 504
-        assert client.get("/count/").json() == {"count": 0}
+def test_view_that_times_out_rolls_back(both: ServeBoth) -> None:
+    pair = both(make_app)
+    assert pair.request("POST", "/hang/").status == 504
+    assert pair.get("/count/").text == '{"count":0}'
 
 
 def test_session_is_lazy_and_always_closed(tmp_path: Path) -> None:
@@ -127,66 +128,12 @@ def test_session_is_lazy_and_always_closed(tmp_path: Path) -> None:
         assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
-def test_sync_view_reaches_the_session_through_async_to_sync() -> None:
-    with Client(make_app()) as client:
-        client.post("/notes/", {"text": "a"}, content_type="application/json")
-        assert client.get("/sync-count/").json() == {"count": 1}
-
-
-def test_database_true_is_a_sqlite_file_in_the_working_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    app = App(urlpatterns, database=True, on_startup=[])
-    assert app.database is not None
-    with Client(app) as client:
-        client.get("/plain/")
-    assert (tmp_path / "legato.sqlite3").exists()
-
-
-def test_environment_url_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'from-env.sqlite3'}"
-    monkeypatch.setenv("LEGATO_DATABASE_URL", url)
-    app = App(urlpatterns, database="sqlite+aiosqlite:///ignored.sqlite3")
-    assert app.database is not None
-    assert app.database.url == url
-
-
-def test_unreachable_database_fails_start_up_naming_it() -> None:
-    app = App(urlpatterns, database="postgresql+asyncpg://nobody:secret@127.0.0.1:1/none")
-    with pytest.raises(LifespanFailed, match="database connection"), Client(app):
-        pass
-    assert "secret" not in repr(app.database)
+def test_sync_view_reaches_the_session_through_async_to_sync(both: ServeBoth) -> None:
+    pair = both(make_app)
+    pair.post("/notes/", b'{"text": "a"}', "application/json")
+    assert pair.get("/sync-count/").text == '{"count":1}'
 
 
 def test_request_db_without_a_database_says_what_to_configure() -> None:
     with pytest.raises(ImproperlyConfigured, match="App\\(database="):
         _ = HttpRequest().db
-
-
-def test_bad_database_setting_is_refused() -> None:
-    with pytest.raises(ImproperlyConfigured, match="not understood"):
-        App([], database=42)  # type: ignore[arg-type]
-
-
-@pytest.mark.anyio
-async def test_database_session_context_manager_commits_and_rolls_back() -> None:
-    database = Database("sqlite+aiosqlite:///:memory:")
-    try:
-        await database.create_all(Base.metadata)
-        async with database.session() as session:
-            session.add(Note(text="kept"))
-
-        async def add_then_fail() -> None:
-            async with database.session() as session:
-                session.add(Note(text="dropped"))
-                await session.flush()
-                raise ValueError("oops")
-
-        with pytest.raises(ValueError, match="oops"):
-            await add_then_fail()
-        async with database.session() as session:
-            texts = (await session.scalars(select(Note.text))).all()
-        assert texts == ["kept"]
-    finally:
-        await database.dispose()

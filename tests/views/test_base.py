@@ -1,4 +1,7 @@
-"""Class-based views: dispatch, 405 with Allow, OPTIONS, and the all-sync-or-all-async rule."""
+"""Class-based views: dispatch, 405 with Allow, OPTIONS, and the all-sync-or-all-async rule.
+
+Requests go through ASGI and WSGI at once (tests/parity.py).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,9 @@ import pytest
 from legato import App
 from legato.exceptions import ImproperlyConfigured
 from legato.http import HttpRequest, HttpResponse, JsonResponse
-from legato.test import Client
 from legato.urls import path
 from legato.views import View
+from tests.parity import Both, ServeBoth
 
 
 class AsyncItem(View):
@@ -30,8 +33,8 @@ class SyncItem(View):
         return HttpResponse("sync get")
 
 
-def client_for(view: Any, route: str = "items/<int:pk>/") -> Client:
-    return Client(App([path(route, view)]))
+def served(both: ServeBoth, view: Any, route: str = "items/<int:pk>/") -> Both:
+    return both(lambda: App([path(route, view)]))
 
 
 def test_async_handlers_make_an_async_view() -> None:
@@ -39,31 +42,28 @@ def test_async_handlers_make_an_async_view() -> None:
     assert not inspect.iscoroutinefunction(SyncItem.as_view())
 
 
-def test_dispatch_by_method_with_initkwargs() -> None:
-    with client_for(AsyncItem.as_view(greeting="hello")) as client:
-        assert client.get("/items/5/").json() == {"pk": 5, "greeting": "hello"}
-        assert client.post("/items/5/").json() == {"posted": 5}
+def test_dispatch_by_method_with_initkwargs(both: ServeBoth) -> None:
+    pair = served(both, AsyncItem.as_view(greeting="hello"))
+    assert pair.get("/items/5/").text == '{"pk":5,"greeting":"hello"}'
+    assert pair.request("POST", "/items/5/").text == '{"posted":5}'
 
 
-def test_head_falls_back_to_get_without_a_body() -> None:
-    with client_for(AsyncItem.as_view()) as client:
-        response = client.head("/items/5/")
-    assert response.status_code == 200
-    assert response.content == b""
+def test_head_falls_back_to_get_without_a_body(both: ServeBoth) -> None:
+    response = served(both, AsyncItem.as_view()).request("HEAD", "/items/5/")
+    assert response.status == 200
+    assert response.body == b""
 
 
-def test_unknown_method_is_405_with_allow_header() -> None:
-    with client_for(AsyncItem.as_view()) as client:
-        response = client.delete("/items/5/")
-    assert response.status_code == 405
-    assert set(response["Allow"].split(", ")) == {"GET", "POST", "HEAD", "OPTIONS"}
+def test_unknown_method_is_405_with_allow_header(both: ServeBoth) -> None:
+    response = served(both, AsyncItem.as_view()).request("DELETE", "/items/5/")
+    assert response.status == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "POST", "HEAD", "OPTIONS"}
 
 
-def test_options_lists_the_allowed_methods() -> None:
-    with client_for(SyncItem.as_view(), "s/") as client:
-        response = client.options("/s/")
-    assert response.status_code == 200
-    assert set(response["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+def test_options_lists_the_allowed_methods(both: ServeBoth) -> None:
+    response = served(both, SyncItem.as_view(), "s/").request("OPTIONS", "/s/")
+    assert response.status == 200
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
 def test_mixed_handlers_are_refused_naming_class_and_handlers() -> None:
