@@ -32,9 +32,9 @@ format: $(STAMP)
 # Benchmarks hold a machine-wide lock so two never share the cores. `make bench` (about
 # 20 minutes) rewrites docs/benchmarks.md and docs/benchmarks/*.png; BENCH_ARGS passes
 # options on, e.g. BENCH_ARGS="--scenarios 1,2 --rounds 3". The smoke run is what CI
-# runs (tests/bench/): every scenario for about a second, written under bench/results/.
+# runs (tests/bench/): every scenario for about a second, written under bench/runs/.
 BENCH_LOCK := /tmp/legato-bench.lock
-SMOKE_DIR := bench/results/smoke
+SMOKE_DIR := bench/runs/smoke
 
 bench: $(STAMP)
 	flock $(BENCH_LOCK) $(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""Hold what a run measured, and save or load it as JSON (bench/results/ by default).
+"""Hold what a run measured, and save or load it as JSON (bench/runs/ by default).
 
 The report is always written from these values, so `python -m bench.run --report-only`
 can rebuild docs/benchmarks.md and the charts from a saved run without measuring again.

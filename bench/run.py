@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--charts", type=Path, default=ROOT / "docs" / "benchmarks")
-    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "runs" / "latest.json")
     parser.add_argument("--report-only", action="store_true", help="rebuild from --results")
     return parser
 
