@@ -1,15 +1,17 @@
 """Compile one flattened route into the object the resolver matches a path against.
 
 Everything that does not depend on the path is computed here, once: the adapted view,
-the names shown on the match, the merged default kwargs, the literal text that indexes
-the route. `match(path)` returns `(args, kwargs, captured_kwargs)` or None, following
-Django level by level: each level matches what the levels above left over, converters
-may decline with ValueError, default kwargs win over captured values of the same level
-and of the levels above, and unnamed groups become positional arguments only while no
-keyword argument exists (Django's rule).
+the names shown on the match, the merged default kwargs, the key that indexes the route
+(the segments of every path it matches, _segments.py). `match(path)` returns
+`(args, kwargs, captured_kwargs)` or None, following Django level by level: each level
+matches what the levels above left over, converters may decline with ValueError, default
+kwargs win over captured values of the same level and of the levels above, and unnamed
+groups become positional arguments only while no keyword argument exists (Django's rule).
 
 Paths handed to `match` keep their leading "/"; routes are written without it, so every
-position below starts at 1.
+position below starts at 1. `match` skips the text of the literal levels that lead a
+route (include prefixes) unread: the resolver only hands it paths that hold them, since
+the route's key (_segments.py) spells them out.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+from legato.urls._segments import route_key
 from legato.urls._tree import FlatRoute
 from legato.urls.converters import is_identity
-from legato.urls.patterns import Pattern, RoutePattern, View, is_async_view
+from legato.urls.patterns import RoutePattern, View, is_async_view
 
 __all__ = ["Endpoint", "RouteInfo", "compile_endpoint"]
 
@@ -55,9 +58,9 @@ class Endpoint:
         "func",
         "index",
         "info",
+        "key",
         "namespace",
         "namespaces",
-        "prefix",
         "route",
         "url_name",
         "view_name",
@@ -75,7 +78,7 @@ class Endpoint:
         self.view_name = ":".join((*flat.namespaces, flat.name or _func_path(flat.view)))
         self.route = flat.text
         self.defaults, self._overriding = _merge_defaults(flat)
-        self.prefix = "/" + _literal_prefix(flat)
+        self.key = route_key(flat.levels)
         name = ":".join((*flat.namespaces, flat.name)) if flat.name else None
         self.info = RouteInfo(flat.kind, self.route, name, flat.view, is_async_view(flat.view))
 
@@ -98,13 +101,17 @@ class Endpoint:
 class StaticEndpoint(Endpoint):
     """Every level is literal: the route matches one exact path, found by dict lookup."""
 
-    __slots__ = ()
+    __slots__ = ("_path",)
+
+    def __init__(self, flat: FlatRoute, adapt_view: Callable[[View], View] | None) -> None:
+        super().__init__(flat, adapt_view)
+        self._path = "/" + "".join(level.pattern.literal or "" for level in flat.levels)
 
     def static_path(self) -> str:
-        return self.prefix
+        return self._path
 
     def match(self, path: str) -> Found | None:
-        return ((), dict(self.defaults), {}) if path == self.prefix else None
+        return ((), dict(self.defaults), {}) if path == self._path else None
 
 
 class SimpleEndpoint(Endpoint):
@@ -192,15 +199,6 @@ def _leading_literals(flat: FlatRoute) -> int:
             break
         count += 1
     return count
-
-
-def _literal_prefix(flat: FlatRoute) -> str:
-    leading = _leading_literals(flat)
-    text = "".join(level.pattern.literal or "" for level in flat.levels[:leading])
-    if leading < len(flat.levels):
-        pattern: Pattern = flat.levels[leading].pattern
-        text += pattern.literal_prefix if pattern.anchored else ""
-    return text
 
 
 def _merge_defaults(flat: FlatRoute) -> tuple[dict[str, Any], tuple[str, ...]]:
