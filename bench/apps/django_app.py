@@ -53,7 +53,7 @@ async def item(request: HttpRequest, pk: int) -> HttpResponse:
     return JsonResponse({"pk": pk, "q": request.GET.get("q")})
 
 
-async def filler(request: HttpRequest, pk: int = 0) -> HttpResponse:
+async def filler(request: HttpRequest, pk: int = 0, s: str = "") -> HttpResponse:
     return JsonResponse({"filler": pk})
 
 
@@ -67,7 +67,11 @@ def slow_view(seconds: float) -> Callable[[HttpRequest], Awaitable[HttpResponse]
 
 def urlconf(app_settings: AppSettings) -> ModuleType:
     fillers = [
-        path(f"area{f.index}/<int:pk>/" if f.dynamic else f"area{f.index}/", filler)
+        path(
+            ("<slug:s>/" if f.converter_first else "")
+            + (f"area{f.index}/<int:pk>/" if f.dynamic else f"area{f.index}/"),
+            filler,
+        )
         for f in app_settings.fillers()
     ]
     module = ModuleType("bench_django_urls")
