@@ -32,7 +32,6 @@ from legato.urls.patterns import RoutePattern
 __all__ = ["RouteKey", "Segment", "SegmentIndex", "route_key"]
 
 T = TypeVar("T")
-Ranked = tuple[int, T]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +121,6 @@ class _Node(Generic[T]):
         "default",
         "depth",
         "done",
-        "done_items",
         "plain",
         "rest",
         "table",
@@ -138,9 +136,8 @@ class _Node(Generic[T]):
         self.default: tuple[_Node[T], ...] = ()
         self.by_start: PrefixIndex[_Node[T]] | None = None
         self.by_end: PrefixIndex[_Node[T]] | None = None  # keyed by the reversed literal end
-        self.done: tuple[Ranked[T], ...] = ()  # keys that end here: the path must end too
-        self.done_items: tuple[T, ...] = ()
-        self.rest: PrefixIndex[Ranked[T]] | None = None
+        self.done: tuple[T, ...] = ()  # keys that end here: the path must end too
+        self.rest: PrefixIndex[T] | None = None
         self.plain = True  # no partial children and no open-ended keys: `table` says it all
 
     def children(self, segment: str) -> tuple[_Node[T], ...]:
@@ -163,8 +160,8 @@ class _Draft(Generic[T]):
         self.starts: dict[str, _Draft[T]] = {}
         self.ends: dict[str, _Draft[T]] = {}
         self.wild: _Draft[T] | None = None
-        self.done: list[Ranked[T]] = []
-        self.rest: list[tuple[str, Ranked[T]]] = []
+        self.done: list[T] = []
+        self.rest: list[tuple[str, T]] = []
 
     def child(self, segment: Segment) -> _Draft[T]:
         if segment.exact:
@@ -183,26 +180,30 @@ class _Draft(Generic[T]):
 
 
 class SegmentIndex(Generic[T]):
-    __slots__ = ("_top",)
+    __slots__ = ("_ranks", "_top")
 
     def __init__(self, entries: Iterable[tuple[RouteKey, T]]) -> None:
-        """Index `(key, item)` pairs given in priority order."""
+        """Index `(key, item)` pairs given in priority order (an item is told apart from
+        the others by identity; given twice, it keeps its first rank)."""
         root: _Draft[T] = _Draft()
+        # Every list in the trie is in priority order; merging several needs the ranks.
+        self._ranks: dict[int, int] = {}
         for rank, (key, item) in enumerate(entries):
+            self._ranks.setdefault(id(item), rank)
             node = root
             for segment in key.segments:
                 node = node.child(segment)
             if key.rest is None:
-                node.done.append((rank, item))
+                node.done.append(item)
             else:
-                node.rest.append((key.rest, (rank, item)))
+                node.rest.append((key.rest, item))
         top: _Node[T] = _Node(0)
         top.table[""] = (_build(root),)
         self._top: tuple[_Node[T], ...] = (top,)
 
     def candidates(self, path: str) -> tuple[T, ...]:
         """The items whose key `path` (with its leading "/") satisfies, in priority order."""
-        found: list[tuple[Ranked[T], ...]] = []  # from open-ended keys
+        found: list[tuple[T, ...]] = []  # from open-ended keys
         # The nodes reached, all at one depth. The first segment is what precedes the
         # leading "/": the top node leads on only when it is empty.
         frontier: Sequence[_Node[T]] = self._top
@@ -217,35 +218,36 @@ class SegmentIndex(Generic[T]):
                 break
             frontier = _step(frontier, segments, path, found)
         if not found and len(frontier) == 1:
-            return frontier[0].done_items
-        return _merge(found, frontier)
+            return frontier[0].done
+        if not frontier and len(found) == 1:  # an open-ended key's routes, alone
+            return found[0]
+        return self._merge(found, frontier)
+
+    def _merge(self, found: list[tuple[T, ...]], frontier: Sequence[_Node[T]]) -> tuple[T, ...]:
+        # A path that ran out of segments before its last one left `frontier` empty.
+        sources = [items for items in chain(found, (node.done for node in frontier)) if items]
+        if len(sources) == 1:
+            return sources[0]
+        ranks = self._ranks
+        return tuple(sorted(chain.from_iterable(sources), key=lambda item: ranks[id(item)]))
 
 
 def _step(
     frontier: Sequence[_Node[T]],
     segments: list[str],
     path: str,
-    found: list[tuple[Ranked[T], ...]],
+    found: list[tuple[T, ...]],
 ) -> list[_Node[T]]:
     depth = frontier[0].depth  # every node of the frontier has the same
-    # An open-ended key's rest starts where the segment at `depth` does.
-    start = depth + sum(len(segment) for segment in segments[:depth])
+    segment = segments[depth]
     following: list[_Node[T]] = []
     for node in frontier:
         if node.rest is not None:
+            # An open-ended key's rest starts where the segment at `depth` does.
+            start = len("/".join(segments[:depth])) + 1
             found.append(node.rest.candidates(path, start))
-        following.extend(node.children(segments[depth]))
+        following += node.children(segment)
     return following
-
-
-def _merge(found: list[tuple[Ranked[T], ...]], frontier: Sequence[_Node[T]]) -> tuple[T, ...]:
-    # A path that ran out of segments before its last one left `frontier` empty.
-    sources = [ranked for ranked in (*found, *(node.done for node in frontier)) if ranked]
-    if not sources:
-        return ()
-    # Ranks are unique, so sorting the pairs never compares the items themselves.
-    ranked = sources[0] if len(sources) == 1 else sorted(chain.from_iterable(sources))
-    return tuple(item for _, item in ranked)
 
 
 def _build(root: _Draft[T]) -> _Node[T]:
@@ -255,7 +257,6 @@ def _build(root: _Draft[T]) -> _Node[T]:
     while stack:
         draft, node = stack.pop()
         node.done = tuple(draft.done)
-        node.done_items = tuple(item for _, item in draft.done)
         node.rest = PrefixIndex(draft.rest) if draft.rest else None
         depth = node.depth + 1
         node.default = (_adopt(draft.wild, depth, stack),) if draft.wild is not None else ()
