@@ -121,6 +121,7 @@ class _Node(Generic[T]):
         "default",
         "depth",
         "done",
+        "open",
         "plain",
         "rest",
         "table",
@@ -137,6 +138,9 @@ class _Node(Generic[T]):
         self.by_start: PrefixIndex[_Node[T]] | None = None
         self.by_end: PrefixIndex[_Node[T]] | None = None  # keyed by the reversed literal end
         self.done: tuple[T, ...] = ()  # keys that end here: the path must end too
+        # Open-ended keys: those whose rest may be anything, and those whose rest starts
+        # with some literal text, by that text.
+        self.open: tuple[T, ...] = ()
         self.rest: PrefixIndex[T] | None = None
         self.plain = True  # no partial children and no open-ended keys: `table` says it all
 
@@ -242,6 +246,8 @@ def _step(
     segment = segments[depth]
     following: list[_Node[T]] = []
     for node in frontier:
+        if node.open:
+            found.append(node.open)
         if node.rest is not None:
             # An open-ended key's rest starts where the segment at `depth` does.
             start = len("/".join(segments[:depth])) + 1
@@ -257,7 +263,9 @@ def _build(root: _Draft[T]) -> _Node[T]:
     while stack:
         draft, node = stack.pop()
         node.done = tuple(draft.done)
-        node.rest = PrefixIndex(draft.rest) if draft.rest else None
+        node.open = tuple(item for text, item in draft.rest if not text)
+        led = [(text, item) for text, item in draft.rest if text]
+        node.rest = PrefixIndex(led) if led else None
         depth = node.depth + 1
         node.default = (_adopt(draft.wild, depth, stack),) if draft.wild is not None else ()
         node.table = {
