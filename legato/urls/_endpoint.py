@@ -25,7 +25,7 @@ from legato.urls._tree import FlatRoute
 from legato.urls.converters import is_identity
 from legato.urls.patterns import RoutePattern, View, is_async_view
 
-__all__ = ["Endpoint", "RouteInfo", "compile_endpoint"]
+__all__ = ["DynamicEndpoint", "Endpoint", "RouteInfo", "compile_endpoint"]
 
 Found = tuple[tuple[Any, ...], dict[str, Any], dict[str, Any]]
 _EMPTY: dict[str, Any] = {}
@@ -58,7 +58,6 @@ class Endpoint:
         "func",
         "index",
         "info",
-        "key",
         "namespace",
         "namespaces",
         "route",
@@ -78,7 +77,6 @@ class Endpoint:
         self.view_name = ":".join((*flat.namespaces, flat.name or _func_path(flat.view)))
         self.route = flat.text
         self.defaults, self._overriding = _merge_defaults(flat)
-        self.key = route_key(flat.levels)
         name = ":".join((*flat.namespaces, flat.name)) if flat.name else None
         self.info = RouteInfo(flat.kind, self.route, name, flat.view, is_async_view(flat.view))
 
@@ -114,7 +112,17 @@ class StaticEndpoint(Endpoint):
         return ((), dict(self.defaults), {}) if path == self._path else None
 
 
-class SimpleEndpoint(Endpoint):
+class DynamicEndpoint(Endpoint):
+    """A route with converters or a regex, found through its key (_segments.py)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, flat: FlatRoute, adapt_view: Callable[[View], View] | None) -> None:
+        super().__init__(flat, adapt_view)
+        self.key = route_key(flat.levels)
+
+
+class SimpleEndpoint(DynamicEndpoint):
     """Literal include prefixes, then one path() pattern: one fullmatch, then converters."""
 
     __slots__ = ("_conversions", "_regex", "_skip")
@@ -143,7 +151,7 @@ class SimpleEndpoint(Endpoint):
         return (), self.kwargs_for(captured) if self.defaults else captured.copy(), captured
 
 
-class StagedEndpoint(Endpoint):
+class StagedEndpoint(DynamicEndpoint):
     """The general case: levels matched one after the other, as Django's resolvers do."""
 
     __slots__ = ("_positional", "_skip", "_stages")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from legato.urls._endpoint import Endpoint, RouteInfo, StaticEndpoint, compile_endpoint
+from legato.urls._endpoint import DynamicEndpoint, Endpoint, RouteInfo, compile_endpoint
 from legato.urls._errors import NoReverseMatch, Resolver404
 from legato.urls._reverser import Reverser
 from legato.urls._segments import SegmentIndex
@@ -101,8 +101,8 @@ class _Table:
     __slots__ = ("index", "static", "tried")
 
     def __init__(self, endpoints: list[Endpoint]) -> None:
-        dynamic = [e for e in endpoints if not isinstance(e, StaticEndpoint)]
-        self.index: SegmentIndex[Endpoint] = SegmentIndex((e.key, e) for e in dynamic)
+        dynamic = [e for e in endpoints if isinstance(e, DynamicEndpoint)]
+        self.index: SegmentIndex[DynamicEndpoint] = SegmentIndex((e.key, e) for e in dynamic)
         self.static: dict[str, Endpoint] = {}
         claimed: set[str] = set()
         for endpoint in endpoints:
