@@ -20,7 +20,7 @@ from typing import Any
 from legato.urls import include, path, re_path
 from legato.urls.resolver import Resolver
 
-__all__ = ["SHAPES", "Shape", "main"]
+__all__ = ["SHAPES", "SIZES", "Shape", "main", "measure"]
 
 SIZES = (10, 100, 1000)
 Table = tuple[list[Any], str]  # the routes, and the path that resolves to the last one
