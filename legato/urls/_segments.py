@@ -66,8 +66,9 @@ def route_key(levels: tuple[Level, ...]) -> RouteKey:
     path's segments line up one to one with the route's.
     """
     segments: list[Segment] = []
-    start, end = "", None  # the current segment's literal start; its literal end, once it
-    # holds a converter (the text after its last converter)
+    # The current segment's literal start, and once it holds a converter, the literal text
+    # after its last converter (None before that).
+    start, end = "", None
     for atom in _atoms(levels):
         if atom is _Mark.OPEN:
             return RouteKey(tuple(segments), rest=start)
@@ -228,7 +229,7 @@ class SegmentIndex(Generic[T]):
         return self._merge(found, frontier)
 
     def _merge(self, found: list[tuple[T, ...]], frontier: Sequence[_Node[T]]) -> tuple[T, ...]:
-        # A path that ran out of segments before its last one left `frontier` empty.
+        # `frontier` is empty when some segment of the path led nowhere.
         sources = [items for items in chain(found, (node.done for node in frontier)) if items]
         if len(sources) == 1:
             return sources[0]
