@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bench.apps.settings import HELLO
+from bench.apps.settings import HELLO, ROUTE_SHAPES
 from bench.variants import (
     DJANGO,
     DJANGO_MIDDLEWARE,
@@ -122,17 +122,20 @@ SLOW_REQUESTS = Scenario(
 def _route_rows() -> tuple[Row, ...]:
     rows = [Row(FLOOR.key, FLOOR.label, FLOOR, ITEM_PATH, starlette="starlette@10")]
     for variant in (LEGATO, STARLETTE, FASTAPI, LITESTAR, DJANGO):
-        for count in ROUTE_COUNTS:
-            sized = with_routes(variant, count)
-            rows.append(
+        for shape in ROUTE_SHAPES:
+            sized = [with_routes(variant, count, shape) for count in ROUTE_COUNTS]
+            # Each row is compared with Starlette's of the same size and shape, and with
+            # its own framework's smallest table of the same shape.
+            rows.extend(
                 Row(
-                    sized.key,
-                    sized.label,
-                    sized,
+                    row.key,
+                    row.label,
+                    row,
                     ITEM_PATH,
-                    starlette=f"starlette@{count}",
-                    baseline=f"{variant.key}@{ROUTE_COUNTS[0]}",
+                    starlette=with_routes(STARLETTE, row.routes, shape).key,
+                    baseline=sized[0].key,
                 )
+                for row in sized
             )
     return tuple(rows)
 
@@ -142,8 +145,10 @@ URL_TABLE_GROWTH = Scenario(
     "url-table",
     "URL table growth",
     f"`GET {ITEM_PATH}` with 10, 100 and 1,000 filler routes (alternately static and "
-    "with an `<int:pk>` converter) registered before the measured one. The "
-    "Starlette ratio compares with Starlette at the same size.",
+    "with an `<int:pk>` converter) registered before the measured one; then the same "
+    'behind a leading `<slug:s>/` segment ("converter-first": `<slug:s>/area1/<int:pk>/`), '
+    "which no literal prefix tells apart from the measured route. The Starlette ratio "
+    "compares with Starlette at the same size and shape.",
     _route_rows(),
     baseline_label="vs own 10 routes",
 )

@@ -146,6 +146,7 @@ class ServerPool:
             **inherited,
             "PYTHONUNBUFFERED": "1",
             "BENCH_ROUTES": str(variant.routes),
+            "BENCH_ROUTE_SHAPE": variant.route_shape,
             "BENCH_SLEEP": repr(self.sleep),
         }
 

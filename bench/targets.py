@@ -79,6 +79,13 @@ TARGETS: tuple[Callable[[Summaries, float], TargetCheck], ...] = (
     _slow_threads,
     _ratio_target(4, "legato@1000", "vs_baseline", 0.90, "1,000 routes: >= 0.90x the rate with 10"),
     _ratio_target(
+        4,
+        "legato@1000-converter-first",
+        "vs_baseline",
+        0.90,
+        "1,000 converter-first routes: >= 0.90x the rate with 10",
+    ),
+    _ratio_target(
         6, "legato-mw", "vs_baseline", 0.85, "default middleware costs <= 15% of throughput"
     ),
     _ratio_target(

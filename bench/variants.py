@@ -32,6 +32,7 @@ class Variant:
     label: str
     target: str
     routes: int = 0
+    route_shape: str = "literal"  # of the filler routes: see bench/apps/settings.py
 
     @property
     def framework(self) -> str:
@@ -57,7 +58,10 @@ DJANGO_MIDDLEWARE = Variant(
 )
 
 
-def with_routes(variant: Variant, routes: int) -> Variant:
-    return Variant(
-        f"{variant.key}@{routes}", f"{variant.label}, {routes} routes", variant.target, routes
-    )
+def with_routes(variant: Variant, routes: int, route_shape: str = "literal") -> Variant:
+    if route_shape == "literal":
+        key, label = f"{variant.key}@{routes}", f"{variant.label}, {routes} routes"
+    else:
+        key = f"{variant.key}@{routes}-{route_shape}"
+        label = f"{variant.label}, {routes} {route_shape} routes"
+    return Variant(key, label, variant.target, routes, route_shape)

@@ -53,7 +53,7 @@ async def item(request: HttpRequest, pk: int) -> HttpResponse:
     return JsonResponse({"pk": pk, "q": request.GET.get("q")})
 
 
-async def filler(request: HttpRequest, pk: int = 0) -> HttpResponse:
+async def filler(request: HttpRequest, pk: int = 0, s: str = "") -> HttpResponse:
     return JsonResponse({"filler": pk})
 
 
@@ -73,7 +73,11 @@ class URLConf(ModuleType):
 
 def urlconf(app_settings: AppSettings) -> URLConf:
     fillers = [
-        path(f"area{f.index}/<int:pk>/" if f.dynamic else f"area{f.index}/", filler)
+        path(
+            ("<slug:s>/" if f.converter_first else "")
+            + (f"area{f.index}/<int:pk>/" if f.dynamic else f"area{f.index}/"),
+            filler,
+        )
         for f in app_settings.fillers()
     ]
     module = URLConf("bench_django_urls")

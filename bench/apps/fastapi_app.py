@@ -40,13 +40,24 @@ async def dynamic_filler(pk: int) -> dict[str, int]:
     return {"filler": pk}
 
 
+async def static_filler_after_slug(s: str) -> dict[str, int]:
+    return {"filler": 0}
+
+
+async def dynamic_filler_after_slug(s: str, pk: int) -> dict[str, int]:
+    return {"filler": pk}
+
+
 def fillers(settings: AppSettings) -> APIRouter:
     filler_router = APIRouter()
     for f in settings.fillers():
+        first = "/{s}" if f.converter_first else ""
         if f.dynamic:
-            filler_router.add_api_route(f"/area{f.index}/{{pk}}/", dynamic_filler)
+            view = dynamic_filler_after_slug if f.converter_first else dynamic_filler
+            filler_router.add_api_route(f"{first}/area{f.index}/{{pk}}/", view)
         else:
-            filler_router.add_api_route(f"/area{f.index}/", static_filler)
+            view = static_filler_after_slug if f.converter_first else static_filler
+            filler_router.add_api_route(f"{first}/area{f.index}/", view)
     return filler_router
 
 

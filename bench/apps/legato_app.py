@@ -32,7 +32,7 @@ async def item(request: HttpRequest, pk: int) -> HttpResponse:
     return JsonResponse({"pk": pk, "q": request.GET.get("q")})
 
 
-async def filler(request: HttpRequest, pk: int = 0) -> HttpResponse:
+async def filler(request: HttpRequest, pk: int = 0, s: str = "") -> HttpResponse:
     return JsonResponse({"filler": pk})
 
 
@@ -46,7 +46,11 @@ def slow_view(seconds: float) -> Callable[[HttpRequest], Awaitable[HttpResponse]
 
 def urlpatterns(settings: AppSettings) -> list[Any]:
     fillers = [
-        path(f"area{f.index}/<int:pk>/" if f.dynamic else f"area{f.index}/", filler)
+        path(
+            ("<slug:s>/" if f.converter_first else "")
+            + (f"area{f.index}/<int:pk>/" if f.dynamic else f"area{f.index}/"),
+            filler,
+        )
         for f in settings.fillers()
     ]
     return [

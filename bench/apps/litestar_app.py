@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Litestar, get
 from litestar.handlers import HTTPRouteHandler
 
-from bench.apps.settings import HELLO, AppSettings, read_settings
+from bench.apps.settings import HELLO, AppSettings, Filler, read_settings
 
 __all__ = ["create_app"]
 
@@ -40,13 +40,26 @@ async def dynamic_filler(pk: int) -> dict[str, int]:
     return {"filler": pk}
 
 
+async def static_filler_after_slug(s: str) -> dict[str, int]:
+    return {"filler": 0}
+
+
+async def dynamic_filler_after_slug(s: str, pk: int) -> dict[str, int]:
+    return {"filler": pk}
+
+
+def filler(f: Filler) -> HTTPRouteHandler:
+    if not f.converter_first:
+        if f.dynamic:
+            return get(f"/area{f.index}/{{pk:int}}/")(dynamic_filler)
+        return get(f"/area{f.index}/")(static_filler)
+    if f.dynamic:
+        return get(f"/{{s:str}}/area{f.index}/{{pk:int}}/")(dynamic_filler_after_slug)
+    return get(f"/{{s:str}}/area{f.index}/")(static_filler_after_slug)
+
+
 def fillers(settings: AppSettings) -> list[HTTPRouteHandler]:
-    return [
-        get(f"/area{f.index}/{{pk:int}}/")(dynamic_filler)
-        if f.dynamic
-        else get(f"/area{f.index}/")(static_filler)
-        for f in settings.fillers()
-    ]
+    return [filler(f) for f in settings.fillers()]
 
 
 def slow_handler(seconds: float) -> HTTPRouteHandler:

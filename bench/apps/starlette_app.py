@@ -41,7 +41,11 @@ def slow_view(seconds: float) -> Callable[[Request], Awaitable[Response]]:
 
 def routes(settings: AppSettings) -> list[Route]:
     fillers = [
-        Route(f"/area{f.index}/{{pk:int}}/" if f.dynamic else f"/area{f.index}/", filler)
+        Route(
+            ("/{s}" if f.converter_first else "")
+            + (f"/area{f.index}/{{pk:int}}/" if f.dynamic else f"/area{f.index}/"),
+            filler,
+        )
         for f in settings.fillers()
     ]
     return [

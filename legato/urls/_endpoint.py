@@ -1,15 +1,17 @@
 """Compile one flattened route into the object the resolver matches a path against.
 
 Everything that does not depend on the path is computed here, once: the adapted view,
-the names shown on the match, the merged default kwargs, the literal text that indexes
-the route. `match(path)` returns `(args, kwargs, captured_kwargs)` or None, following
-Django level by level: each level matches what the levels above left over, converters
-may decline with ValueError, default kwargs win over captured values of the same level
-and of the levels above, and unnamed groups become positional arguments only while no
-keyword argument exists (Django's rule).
+the names shown on the match, the merged default kwargs, the key that indexes the route
+(the segments of every path it matches, _segments.py). `match(path)` returns
+`(args, kwargs, captured_kwargs)` or None, following Django level by level: each level
+matches what the levels above left over, converters may decline with ValueError, default
+kwargs win over captured values of the same level and of the levels above, and unnamed
+groups become positional arguments only while no keyword argument exists (Django's rule).
 
 Paths handed to `match` keep their leading "/"; routes are written without it, so every
-position below starts at 1.
+position below starts at 1. `match` skips the text of the literal levels that lead a
+route (include prefixes) unread: the resolver only hands it paths that hold them, since
+the route's key (_segments.py) spells them out.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+from legato.urls._segments import route_key
 from legato.urls._tree import FlatRoute
 from legato.urls.converters import is_identity
-from legato.urls.patterns import Pattern, RoutePattern, View, is_async_view
+from legato.urls.patterns import RoutePattern, View, is_async_view
 
-__all__ = ["Endpoint", "RouteInfo", "compile_endpoint"]
+__all__ = ["DynamicEndpoint", "Endpoint", "RouteInfo", "compile_endpoint"]
 
 Found = tuple[tuple[Any, ...], dict[str, Any], dict[str, Any]]
 _EMPTY: dict[str, Any] = {}
@@ -57,7 +60,6 @@ class Endpoint:
         "info",
         "namespace",
         "namespaces",
-        "prefix",
         "route",
         "url_name",
         "view_name",
@@ -75,7 +77,6 @@ class Endpoint:
         self.view_name = ":".join((*flat.namespaces, flat.name or _func_path(flat.view)))
         self.route = flat.text
         self.defaults, self._overriding = _merge_defaults(flat)
-        self.prefix = "/" + _literal_prefix(flat)
         name = ":".join((*flat.namespaces, flat.name)) if flat.name else None
         self.info = RouteInfo(flat.kind, self.route, name, flat.view, is_async_view(flat.view))
 
@@ -98,16 +99,30 @@ class Endpoint:
 class StaticEndpoint(Endpoint):
     """Every level is literal: the route matches one exact path, found by dict lookup."""
 
-    __slots__ = ()
+    __slots__ = ("_path",)
+
+    def __init__(self, flat: FlatRoute, adapt_view: Callable[[View], View] | None) -> None:
+        super().__init__(flat, adapt_view)
+        self._path = "/" + "".join(level.pattern.literal or "" for level in flat.levels)
 
     def static_path(self) -> str:
-        return self.prefix
+        return self._path
 
     def match(self, path: str) -> Found | None:
-        return ((), dict(self.defaults), {}) if path == self.prefix else None
+        return ((), dict(self.defaults), {}) if path == self._path else None
 
 
-class SimpleEndpoint(Endpoint):
+class DynamicEndpoint(Endpoint):
+    """A route with converters or a regex, found through its key (_segments.py)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, flat: FlatRoute, adapt_view: Callable[[View], View] | None) -> None:
+        super().__init__(flat, adapt_view)
+        self.key = route_key(flat.levels)
+
+
+class SimpleEndpoint(DynamicEndpoint):
     """Literal include prefixes, then one path() pattern: one fullmatch, then converters."""
 
     __slots__ = ("_conversions", "_regex", "_skip")
@@ -136,7 +151,7 @@ class SimpleEndpoint(Endpoint):
         return (), self.kwargs_for(captured) if self.defaults else captured.copy(), captured
 
 
-class StagedEndpoint(Endpoint):
+class StagedEndpoint(DynamicEndpoint):
     """The general case: levels matched one after the other, as Django's resolvers do."""
 
     __slots__ = ("_positional", "_skip", "_stages")
@@ -192,15 +207,6 @@ def _leading_literals(flat: FlatRoute) -> int:
             break
         count += 1
     return count
-
-
-def _literal_prefix(flat: FlatRoute) -> str:
-    leading = _leading_literals(flat)
-    text = "".join(level.pattern.literal or "" for level in flat.levels[:leading])
-    if leading < len(flat.levels):
-        pattern: Pattern = flat.levels[leading].pattern
-        text += pattern.literal_prefix if pattern.anchored else ""
-    return text
 
 
 def _merge_defaults(flat: FlatRoute) -> tuple[dict[str, Any], tuple[str, ...]]:

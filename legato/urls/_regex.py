@@ -4,15 +4,21 @@ The resolver needs three facts from a regex: the literal text every match starts
 (to index the route), whether the whole regex is one literal (to make it a static
 route), and a template for reverse(). The scanner here is conservative: when unsure it
 reports less literal text or "cannot reverse", never more, so the worst outcome of a
-construct it does not understand is a slower lookup, not a wrong one.
+construct it does not understand is a slower lookup, not a wrong one. The same holds for
+`stays_in_segment`, asked of every converter's regex: it answers True only when it can
+prove that no match holds a "/".
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["Param", "RegexShape", "analyse", "compile_regex"]
+__all__ = ["Param", "RegexShape", "analyse", "compile_regex", "stays_in_segment"]
 
 # Flags that change what a literal character or an anchor matches.
 _OPAQUE_FLAGS = re.IGNORECASE | re.VERBOSE | re.MULTILINE | re.LOCALE
@@ -236,3 +242,79 @@ def _class_end(text: str, index: int) -> int:
     while index < len(text) and text[index] != "]":
         index += 2 if text[index] == "\\" else 1
     return index + 1
+
+
+@functools.lru_cache(maxsize=256)
+def stays_in_segment(regex: str) -> bool:
+    """True when no text `regex` matches can hold a "/", so it never spans path segments."""
+    # The standard library's own parser reads the regex exactly as `re` will; it is private,
+    # so any surprise from it (a renamed module, a new opcode) answers False: the route is
+    # then indexed by less of its text, never wrongly.
+    try:
+        parsed = importlib.import_module("re._parser").parse(regex)
+        return _confined(parsed)
+    except Exception:
+        return False
+
+
+_SLASH = ord("/")
+_REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+# Items that consume nothing, or repeat a group whose own items are checked where it is.
+_ZERO_WIDTH = frozenset({"AT", "ASSERT", "ASSERT_NOT", "GROUPREF"})
+_SAFE_CATEGORIES = frozenset(
+    (
+        "CATEGORY_DIGIT",
+        "CATEGORY_SPACE",
+        "CATEGORY_WORD",
+        "CATEGORY_LOC_WORD",
+        "CATEGORY_UNI_DIGIT",
+        "CATEGORY_UNI_SPACE",
+        "CATEGORY_UNI_WORD",
+    )
+)  # \d \s \w in every flavour: none holds "/"
+
+
+def _confined(items: Iterable[tuple[Any, Any]]) -> bool:
+    return all(_item_confined(str(op), value) for op, value in items)
+
+
+def _item_confined(op: str, value: Any) -> bool:
+    if op == "LITERAL":
+        return bool(value != _SLASH)
+    if op == "NOT_LITERAL":
+        return bool(value == _SLASH)
+    if op == "IN":
+        return _set_confined(value)
+    if op in _REPEATS:
+        return _confined(value[2])
+    if op == "SUBPATTERN":
+        return _confined(value[3])
+    if op == "ATOMIC_GROUP":
+        return _confined(value)
+    if op == "BRANCH":
+        return all(_confined(branch) for branch in value[1])
+    if op == "GROUPREF_EXISTS":
+        _, yes, no = value
+        return _confined(yes) and (no is None or _confined(no))
+    return op in _ZERO_WIDTH  # ANY (".") matches "/"; anything unknown may
+
+
+def _set_confined(items: list[tuple[Any, Any]]) -> bool:
+    if items and str(items[0][0]) == "NEGATE":
+        # [^...] stays in a segment only if it names "/" among what it excludes.
+        return any(_names_slash(str(op), value) for op, value in items[1:])
+    return all(_excludes_slash(str(op), value) for op, value in items)
+
+
+def _names_slash(op: str, value: Any) -> bool:
+    if op == "LITERAL":
+        return bool(value == _SLASH)
+    return op == "RANGE" and bool(value[0] <= _SLASH <= value[1])
+
+
+def _excludes_slash(op: str, value: Any) -> bool:
+    if op == "LITERAL":
+        return bool(value != _SLASH)
+    if op == "RANGE":
+        return not value[0] <= _SLASH <= value[1]
+    return op == "CATEGORY" and str(value) in _SAFE_CATEGORIES

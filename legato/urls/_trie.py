@@ -37,10 +37,9 @@ class PrefixIndex(Generic[T]):
             _insert(self._root, prefix).own.append((rank, item))
         _finish(self._root)
 
-    def candidates(self, text: str) -> tuple[T, ...]:
-        """The items whose prefix starts `text`, in priority order."""
+    def candidates(self, text: str, pos: int = 0) -> tuple[T, ...]:
+        """The items whose prefix starts `text[pos:]`, in priority order."""
         node = self._root
-        pos = 0
         end = len(text)
         while pos < end:
             child = node.children.get(text[pos])

@@ -2,8 +2,8 @@
 
 `Resolver(urlpatterns)` flattens includes (_tree.py), compiles every route
 (_endpoint.py) and builds, per table (http, websocket): a dict of static paths and a
-prefix index of the dynamic routes (_trie.py). A lookup is one dict probe, then only
-the dynamic routes whose literal prefix starts the path, in declaration order. Django's
+segment index of the dynamic routes (_segments.py). A lookup is one dict probe, then
+only the dynamic routes whose segments the path can have, in declaration order. Django's
 first-declared-wins order holds exactly: a static route that an earlier dynamic route
 also matches is dropped from the dict at compile time, so that route wins. Sync views
 are adapted once here, by the app's `adapt_view`, never per request. Reversing lives in
@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from legato.urls._endpoint import Endpoint, RouteInfo, StaticEndpoint, compile_endpoint
+from legato.urls._endpoint import DynamicEndpoint, Endpoint, RouteInfo, compile_endpoint
 from legato.urls._errors import NoReverseMatch, Resolver404
 from legato.urls._reverser import Reverser
+from legato.urls._segments import SegmentIndex
 from legato.urls._tree import flatten
-from legato.urls._trie import PrefixIndex
 from legato.urls.patterns import View, load_urlpatterns
 
 __all__ = ["NoReverseMatch", "Resolver", "Resolver404", "ResolverMatch", "RouteInfo"]
@@ -101,8 +101,8 @@ class _Table:
     __slots__ = ("index", "static", "tried")
 
     def __init__(self, endpoints: list[Endpoint]) -> None:
-        dynamic = [e for e in endpoints if not isinstance(e, StaticEndpoint)]
-        self.index: PrefixIndex[Endpoint] = PrefixIndex((e.prefix, e) for e in dynamic)
+        dynamic = [e for e in endpoints if isinstance(e, DynamicEndpoint)]
+        self.index: SegmentIndex[DynamicEndpoint] = SegmentIndex((e.key, e) for e in dynamic)
         self.static: dict[str, Endpoint] = {}
         claimed: set[str] = set()
         for endpoint in endpoints:

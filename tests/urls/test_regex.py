@@ -1,4 +1,5 @@
-"""The re_path() regex scanner: literal prefix, whole-literal detection, reverse templates."""
+"""The regex scanners: literal prefix, whole-literal detection, reverse templates, and
+whether a converter's regex can match a "/"."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from legato.urls._regex import Param, RegexShape, analyse
+from legato.urls._regex import Param, RegexShape, analyse, stays_in_segment
 
 
 def shape(regex: str, endpoint: bool = True) -> RegexShape:
@@ -131,3 +132,50 @@ def test_template_rebuilds_every_full_match(data: st.DataObject, regex: str) -> 
     groups = iter(match.groups())
     rebuilt = "".join(part if isinstance(part, str) else next(groups) for part in parts)
     assert rebuilt == text
+
+
+SEGMENT_BOUND = [
+    "[0-9]+",  # int
+    "[-a-zA-Z0-9_]+",  # slug
+    "[^/]+",  # str
+    "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",  # uuid
+    r"\d{4}",
+    r"[\w.-]+",
+    r"[^/a]+",
+    r"(?:ab|c)+\.json",
+    r"x(?=/)",  # a lookahead may see the "/" but does not consume it
+    r"(a)?(?(1)b|c)",
+    r"(?>ab)+",
+    r"(?i)[a-z]+",
+    r"\s*",
+]
+MAY_SPAN = [
+    ".+",  # path
+    r"\S+",
+    r"\W",
+    "[^a]+",
+    "(?:a|/)+",
+    "[+-0]",  # the range holds "/"
+    r"\x2f",
+    r"\D+",
+    r"[^\W]+",  # word characters, but the scanner only trusts [^...] that names "/"
+    "(",  # not a regex at all
+]
+
+
+@pytest.mark.parametrize("regex", SEGMENT_BOUND)
+def test_stays_in_segment_for_regexes_that_cannot_match_a_slash(regex: str) -> None:
+    assert stays_in_segment(regex)
+
+
+@pytest.mark.parametrize("regex", MAY_SPAN)
+def test_stays_in_segment_is_false_when_a_match_may_hold_a_slash(regex: str) -> None:
+    assert not stays_in_segment(regex)
+
+
+# Hypothesis cannot generate text for the lookahead and the conditional group.
+@pytest.mark.parametrize("regex", [r for r in SEGMENT_BOUND if not r.startswith(("x(?=", "(a)?"))])
+@settings(max_examples=50)
+@given(data=st.data())
+def test_segment_bound_regexes_never_generate_a_slash(regex: str, data: st.DataObject) -> None:
+    assert "/" not in data.draw(st.from_regex(regex, fullmatch=True))

@@ -411,10 +411,99 @@ def test_prefix_index_works_inside_path_segments(counting: type[CountingPattern]
     assert counting.calls <= 2
 
 
-def test_every_route_sharing_a_prefix_is_still_tried_in_order(
+def test_every_route_the_segments_allow_is_still_tried_in_order(
     counting: type[CountingPattern],
 ) -> None:
-    resolver = Resolver([path("<slug:s>/x/", a), path("p/<int:n>/", b), path("p/<str:s>/", c)])
+    routes = [
+        path("<slug:s>/<int:n>/", a),
+        path("<slug:s>/x/", d),  # "zz" is not "x": never tried for /p/zz/
+        path("p/<int:n>/", b),
+        path("p/<str:s>/", c),
+    ]
+    resolver = Resolver(routes)
     counting.calls = 0
     assert resolver.resolve("/p/zz/").func is c
     assert counting.calls == 3
+
+
+def test_routes_that_begin_with_a_converter_are_told_apart_by_their_segments(
+    counting: type[CountingPattern],
+) -> None:
+    views = [make_view(str(i)) for i in range(1000)]
+    routes = [path(f"<slug:s>/x{i}/", views[i]) for i in range(1000)]
+    resolver = Resolver(routes)
+    counting.calls = 0
+    match = resolver.resolve("/abc/x999/")
+    assert (match.func, match.kwargs) == (views[999], {"s": "abc"})
+    with pytest.raises(Resolver404):
+        resolver.resolve("/abc/y1/")
+    assert counting.calls == 1  # a scan would make 1,000 match calls for each
+
+
+def test_converter_include_prefix_is_indexed_past_the_converter(
+    counting: type[CountingPattern],
+) -> None:
+    views = [make_view(str(i)) for i in range(100)]
+    groups = [
+        path(
+            f"<slug:org>/g{g}/",
+            include([path(f"x{i}/<int:pk>/", views[10 * g + i]) for i in range(10)]),
+        )
+        for g in range(10)
+    ]
+    resolver = Resolver(groups)
+    counting.calls = 0
+    assert resolver.resolve("/acme/g9/x9/5/").kwargs == {"org": "acme", "pk": 5}
+    assert counting.calls <= 2  # the include level and the route's own
+
+
+def test_converter_segments_are_indexed_by_their_literal_start_and_end(
+    counting: type[CountingPattern],
+) -> None:
+    views = [make_view(str(i)) for i in range(200)]
+    routes = [path(f"item{i}-<int:pk>/", views[i]) for i in range(100)]
+    routes += [path(f"<int:pk>.v{i}/", views[100 + i]) for i in range(100)]
+    resolver = Resolver(routes)
+    counting.calls = 0
+    assert resolver.resolve("/item99-5/").func is views[99]
+    assert resolver.resolve("/5.v99/").func is views[199]
+    assert counting.calls == 2
+
+
+def test_route_with_a_path_converter_keeps_its_place_in_declaration_order() -> None:
+    resolver = Resolver(
+        [path("<slug:s>/x/", a), path("<path:p>/x/", b), path("<slug:s>/y/<int:n>/", c)]
+    )
+    assert resolver.resolve("/q/x/").func is a
+    assert resolver.resolve("/q/r/x/").kwargs == {"p": "q/r"}
+    assert resolver.resolve("/q/y/1/x/").func is b  # b is declared before c and matches
+    assert resolver.resolve("/q/y/1/").func is c
+
+
+def test_declining_converter_hands_over_to_a_route_on_another_branch() -> None:
+    class Even:
+        regex = "[0-9]+"
+
+        def to_python(self, value: str) -> int:
+            if int(value) % 2:
+                raise ValueError("odd")
+            return int(value)
+
+        def to_url(self, value: int) -> str:
+            return str(value)
+
+    from legato.urls.converters import register_converter
+
+    register_converter(Even, "even_branch_test")
+    resolver = Resolver([path("<even_branch_test:n>/<slug:s>/", a), path("<int:n>/x/", b)])
+    assert resolver.resolve("/4/x/").func is a
+    assert resolver.resolve("/3/x/").func is b
+
+
+def test_re_path_keeps_its_place_among_indexed_routes() -> None:
+    resolver = Resolver(
+        [path("<slug:s>/x/", a), re_path(r"b/x/\Z", b), path("<int:n>/x/", c), re_path(r"^\d+/", d)]
+    )
+    assert resolver.resolve("/ab/x/").func is a
+    assert resolver.resolve("/a.b/x/").func is b  # not a slug: the unanchored regex is next
+    assert resolver.resolve("/1/y/").func is d
