@@ -7,6 +7,7 @@ annotated, as the tutorial teaches; the factory adds the filler routes first.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI
 
@@ -52,6 +53,8 @@ def fillers(settings: AppSettings) -> APIRouter:
     filler_router = APIRouter()
     for f in settings.fillers():
         first = "/{s}" if f.converter_first else ""
+        # FastAPI reads each view's signature, so each shape has its own function.
+        view: Callable[..., Awaitable[dict[str, int]]]
         if f.dynamic:
             view = dynamic_filler_after_slug if f.converter_first else dynamic_filler
             filler_router.add_api_route(f"{first}/area{f.index}/{{pk}}/", view)
