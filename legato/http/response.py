@@ -69,6 +69,10 @@ __all__ = [
 _BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
+# Bound once: the fast path below runs for most responses.
+_headers_for_body = ResponseHeaders.for_body
+
+
 class Http404(Exception):
     """The thing asked for does not exist: answered with 404."""
 
@@ -122,7 +126,7 @@ class HttpResponse(HttpResponseBase):
         constructor path for subclasses that make the body themselves (JsonResponse).
         """
         self._container = [body]
-        self.headers = ResponseHeaders.for_body(content_type, len(body))
+        self.headers = _headers_for_body(content_type, len(body))
 
     @property
     def content(self) -> bytes:

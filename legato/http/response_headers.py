@@ -148,17 +148,20 @@ class ResponseHeaders(MutableMapping[str, str]):
     objects are converted with str(), as Django does.
     """
 
-    # Built: _store (lower name -> (name, text)) and _raw (lower name -> wire pair), and
-    # _framed is None. Not built yet (see for_body): _framed holds the framing, the
-    # length and the defaults to add, and _store and _raw are unset.
-    __slots__ = ("_framed", "_raw", "_store")
+    # Built: _framing is None, and _store (lower name -> (name, text)) and _raw (lower
+    # name -> wire pair) hold every header. Not built yet (see for_body): _framing is the
+    # Content-Type, _length the Content-Length (None: none), _defaults what setdefaults
+    # noted, and _store and _raw are unset.
+    __slots__ = ("_defaults", "_framing", "_length", "_raw", "_store")
 
-    _framed: tuple[_Framing, int | None, tuple[DefaultHeaders, ...]] | None
+    _framing: _Framing | None
+    _length: int | None
+    _defaults: tuple[DefaultHeaders, ...]
     _store: dict[str, tuple[str, str]]
     _raw: dict[str, tuple[bytes, bytes]]
 
     def __init__(self, data: HeaderSource | None = None) -> None:
-        self._framed = None
+        self._framing = None
         self._store = {}
         self._raw = {}
         if data:
@@ -183,39 +186,39 @@ class ResponseHeaders(MutableMapping[str, str]):
                 headers["Content-Length"] = length
             return headers
         headers = _new(cls)
-        headers._framed = (framing, length, ())
+        headers._framing = framing
+        headers._length = length
+        headers._defaults = ()
         return headers
 
     def _entries(self) -> dict[str, tuple[str, str]]:
-        if self._framed is not None:
+        if self._framing is not None:
             self._build()
         return self._store
 
     def _build(self) -> None:
-        framed = self._framed
-        assert framed is not None  # called only before the map exists
-        (entry, pair), length, defaults = framed
-        self._framed = None
-        self._store = {"content-type": entry}
-        self._raw = {"content-type": pair}
-        if length is not None:
-            text = str(length)
+        framing = self._framing
+        assert framing is not None  # called only before the map exists
+        self._framing = None
+        self._store = {"content-type": framing[0]}
+        self._raw = {"content-type": framing[1]}
+        if self._length is not None:
+            text = str(self._length)
             self._store["content-length"] = ("Content-Length", text)
             self._raw["content-length"] = (b"content-length", text.encode("ascii"))
-        for kept in defaults:
+        for kept in self._defaults:
             self._add_missing(kept)
 
     def _find(self, lower: str) -> tuple[str, str] | None:
         """The (name, text) of one header, read without building the map."""
-        framed = self._framed
-        if framed is None:
+        framing = self._framing
+        if framing is None:
             return self._store.get(lower)
-        (entry, _), length, defaults = framed
         if lower == "content-type":
-            return entry
+            return framing[0]
         if lower == "content-length":
-            return None if length is None else ("Content-Length", str(length))
-        for kept in defaults:
+            return None if self._length is None else ("Content-Length", str(self._length))
+        for kept in self._defaults:
             for kept_lower, kept_entry, _ in kept.entries:
                 if kept_lower == lower:
                     return kept_entry
@@ -228,11 +231,9 @@ class ResponseHeaders(MutableMapping[str, str]):
         return entry[1]
 
     def __setitem__(self, name: str, value: object) -> None:
-        framed = self._framed
-        if framed is not None:
+        if self._framing is not None:
             if name == "Content-Length" and type(value) is int:
-                # What HttpResponse does when its body changes: still nothing to build.
-                self._framed = (framed[0], value, framed[2])
+                self._length = value  # what HttpResponse does when its body changes
                 return
             self._build()
         known = _VALID_NAMES.get(name)
@@ -294,16 +295,14 @@ class ResponseHeaders(MutableMapping[str, str]):
         the framing headers nor a header noted already: `wire_items()` sends them as
         they are, and building the map adds them.
         """
-        framed = self._framed
-        if framed is not None:
+        if self._framing is not None:
             if not defaults.touches_framing:
-                framing, length, kept = framed
                 names = defaults.names
-                for other in kept:
+                for other in self._defaults:
                     if not names.isdisjoint(other.names):
                         break
                 else:
-                    self._framed = (framing, length, (*kept, defaults))
+                    self._defaults = (*self._defaults, defaults)
                     return
             self._build()
         self._add_missing(defaults)
@@ -317,13 +316,17 @@ class ResponseHeaders(MutableMapping[str, str]):
 
     def wire_items(self) -> list[tuple[bytes, bytes]]:
         """Every header as (lower-case name, value) latin-1 bytes, in a new list."""
-        framed = self._framed
-        if framed is None:
+        framing = self._framing
+        if framing is None:
             return list(self._raw.values())
-        (_, pair), length, defaults = framed
-        pairs = [pair] if length is None else [pair, (b"content-length", b"%d" % length)]
-        for kept in defaults:
-            pairs.extend(kept.wire_pairs)
+        length = self._length
+        if length is None:
+            pairs = [framing[1]]
+        else:
+            pairs = [framing[1], (b"content-length", b"%d" % length)]
+        if self._defaults:
+            for kept in self._defaults:
+                pairs.extend(kept.wire_pairs)
         return pairs
 
 
