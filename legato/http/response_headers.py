@@ -232,8 +232,14 @@ class ResponseHeaders(MutableMapping[str, str]):
 
     def __setitem__(self, name: str, value: object) -> None:
         if self._framing is not None:
-            if name == "Content-Length" and type(value) is int:
-                self._length = value  # what HttpResponse does when its body changes
+            # What HttpResponse does when its body changes; a length set for the first
+            # time after defaults were noted goes after them, so that builds the map.
+            if (
+                name == "Content-Length"
+                and type(value) is int
+                and (self._length is not None or not self._defaults)
+            ):
+                self._length = value
                 return
             self._build()
         known = _VALID_NAMES.get(name)
