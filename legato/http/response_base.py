@@ -25,7 +25,7 @@ from typing import Any, TypedDict
 from legato.http import cookies
 from legato.http.response_headers import CONTROL_TEXT, BadHeaderError, HeaderSource, ResponseHeaders
 
-__all__ = ["DEFAULT_CHARSET", "HttpResponseBase"]
+__all__ = ["DEFAULT_CHARSET", "HttpResponseBase", "ResponseOptions", "run_closers"]
 
 DEFAULT_CHARSET = "utf-8"
 _DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8"
