@@ -15,7 +15,8 @@ Invariants:
 - `HttpResponse` holds its body in memory and keeps Content-Length in step with it.
 - A body given as bytes, or as text for one of the content types the framework sets
   (all UTF-8), with no other option, gets `ResponseHeaders.for_body` headers: nothing
-  is checked, encoded or put in a map until someone reads or changes a header.
+  is checked, encoded or put in a map unless a view or middleware sets a header (other
+  than Content-Length) or lists them.
 - Names and semantics are Django's (django.http.response); what is added is the
   adapters' side: `asgi_headers`, `wsgi_headers`, `aiter_chunks`, `iter_chunks`, `aclose`.
 """
