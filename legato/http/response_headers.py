@@ -339,9 +339,10 @@ class ResponseHeaders(MutableMapping[str, str]):
 class DefaultHeaders:
     """Headers to give every response that lacks them, checked and encoded once.
 
-    For middleware: `DefaultHeaders({"X-Frame-Options": "DENY"}).apply(response)` does
-    what `response.headers.setdefault(...)` would for each header, without validating
-    and encoding the same names and values on every response.
+    For middleware: made once, when the middleware is built, then given to each
+    response with `response.headers.setdefaults(defaults)` (or `defaults.apply(response)`),
+    which does what `setdefault` would for each header without checking and encoding
+    the same names and values on every response. Read-only once made.
     """
 
     __slots__ = ("entries", "names", "touches_framing", "wire_pairs")
