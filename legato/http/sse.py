@@ -19,7 +19,8 @@ import re
 from collections.abc import AsyncGenerator, Awaitable, Callable
 
 from legato.http import _json
-from legato.http.response import HeaderSource, StreamingHttpResponse, StreamSource
+from legato.http.response_headers import HeaderSource
+from legato.http.streaming import StreamingHttpResponse, StreamSource
 
 __all__ = ["RECONNECT_SOON", "EventStreamResponse", "ServerSentEvent"]
 

@@ -37,5 +37,5 @@ class XFrameOptionsMiddleware(Middleware):
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
         if not getattr(response, "xframe_options_exempt", False):
-            self.header.apply(response)
+            response.headers.setdefaults(self.header)
         return response

@@ -88,9 +88,9 @@ class SecurityMiddleware(Middleware):
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        self.headers.apply(response)
+        response.headers.setdefaults(self.headers)
         if self.https_headers and request.is_secure():
-            self.https_headers.apply(response)
+            response.headers.setdefaults(self.https_headers)
         return response
 
 
