@@ -21,7 +21,7 @@ import contextvars
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from legato.handlers._loop_thread import Handoff, LoopThread
+from legato._runtime.loop_thread import Handoff, LoopThread
 from legato.handlers.after_response import run_after_response
 from legato.handlers.base import Handler
 from legato.http.request import HttpRequest

@@ -27,10 +27,9 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import SyncToAsync
-
+from legato._runtime.asgiref_internals import use_loop_in_this_thread
+from legato._runtime.loop_thread import LoopThread
 from legato.exceptions import BadRequest, SuspiciousOperation
-from legato.handlers._loop_thread import LoopThread
 from legato.handlers._wsgi_body import body_for
 from legato.handlers.base import Handler
 from legato.http.body import BodyReader, RequestBody, RequestLimits
@@ -175,7 +174,8 @@ class _Worker:
             self.loop.stop()
 
     def serve(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        _use_loop_for_async_to_sync(self.loop)
+        # async_to_sync in a sync view runs on the app's loop, as it does under ASGI.
+        use_loop_in_this_thread(self.loop.loop)
         request = HttpRequest(
             scope_from_environ(environ, self.state),
             limits=self.limits,
@@ -199,16 +199,6 @@ class _Worker:
         except (BadRequest, SuspiciousOperation) as exc:
             return self.loop.run(self.handler.errors.response_for_exception(request, exc))
         return self.get_response(request)
-
-
-def _use_loop_for_async_to_sync(loop: LoopThread) -> None:
-    # asgiref's async_to_sync runs on the loop named in this thread-local, which its own
-    # SyncToAsync sets in the threads it starts; setting it in the server's thread too
-    # makes async_to_sync in a sync view run on the app's loop, as it does under ASGI.
-    local = SyncToAsync.threadlocal
-    if getattr(local, "main_event_loop", None) is not loop.loop:
-        local.main_event_loop = loop.loop
-        local.main_event_loop_pid = os.getpid()
 
 
 def _refuse_websocket(environ: Environ) -> None:
