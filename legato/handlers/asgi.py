@@ -1,7 +1,7 @@
 """Turn one ASGI HTTP connection into one response.
 
 The path, in order: scope -> one pass over the headers (Host check, body framing) -> body
-read (bounded, spooled) -> HttpRequest -> middleware chain (`Handler.get_response`) ->
+read (bounded, spooled) -> HttpRequest -> middleware chain (`Pipeline.get_response`) ->
 send -> after-response work. The body is read completely before the view runs, so a view
 never awaits the network for its own input; limits are enforced while reading, so an
 oversized body is refused without being buffered and a slow one is cut
@@ -25,12 +25,12 @@ from typing import Any, cast
 from legato._types import Receive, Scope, Send
 from legato.exceptions import BadRequest, RequestBodyTimeout, SuspiciousOperation
 from legato.handlers.after_response import run_after_response
-from legato.handlers.base import Handler
+from legato.handlers.base import Core, Pipeline
 from legato.handlers.body_deadlines import BodyDeadlines
+from legato.handlers.chain import ChainMode
 from legato.handlers.disconnect import DisconnectWatcher
 from legato.handlers.shutdown import HttpShutdown, send_unavailable
 from legato.http.body import BodyReader, RequestBody, RequestLimits
-from legato.http.hosts import AllowedHosts
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from legato.urls.reverse import current_resolver
@@ -51,16 +51,16 @@ class ClientDisconnected(Exception):
 class ASGIHandler:
     """Serve `http` scopes for one app; the app builds it once, at start-up."""
 
-    def __init__(
-        self, handler: Handler, *, limits: RequestLimits, allowed_hosts: AllowedHosts
-    ) -> None:
-        self.handler = handler
-        self.get_response = handler.get_response
-        self.errors = handler.errors
-        self.resolver = handler.resolver
-        self.limits = limits
-        self.allowed_hosts = allowed_hosts
-        self.run_sync = handler.thread_pool.run
+    def __init__(self, core: Core) -> None:
+        # The chain is built here, on the loop's side: middleware factories are called now.
+        self.pipeline = Pipeline(core, ChainMode.asgi(core.thread_pool))
+        self.get_response = self.pipeline.get_response
+        self.errors = core.errors
+        self.resolver = core.resolver
+        self.limits = limits = core.limits
+        self.allowed_hosts = core.allowed_hosts
+        self.thread_pool = core.thread_pool
+        self.run_sync = core.thread_pool.run
         self.disconnects = DisconnectWatcher()
         self.shutdown = HttpShutdown(self.disconnects)
         self.body_deadlines = BodyDeadlines(
@@ -148,7 +148,7 @@ class ASGIHandler:
 
     async def _run_after_response(self, task: asyncio.Task[Any], request: HttpRequest) -> None:
         try:
-            await run_after_response(request, self.handler.thread_pool)
+            await run_after_response(request, self.thread_pool)
         except asyncio.CancelledError:
             if not self.shutdown.cuts.claims(task):
                 raise

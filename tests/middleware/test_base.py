@@ -1,7 +1,8 @@
 """Hook-style middleware: Django's MiddlewareMixin order and error rules, one layer.
 
 Every behaviour runs through ASGI and WSGI (the `both` fixture of the parity tests), so
-the async `HookLayer` and the sync `SyncHookLayer` are held to the same answers.
+the one `HookLayer`, on the event loop and run in the WSGI server's thread, is held to
+the same answers.
 """
 
 from __future__ import annotations
