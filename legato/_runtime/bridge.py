@@ -20,10 +20,11 @@ from asgiref.sync import async_to_sync as _asgiref_async_to_sync
 
 from legato._runtime.pool import waiting_for_the_loop
 
-__all__ = ["async_to_sync", "inline", "lift", "run_inline"]
+__all__ = ["async_to_sync", "inline", "lift", "named_as", "run_inline"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+W = TypeVar("W", bound=Callable[..., Any])
 
 
 @overload
@@ -82,7 +83,7 @@ def inline(coroutine_function: Callable[P, Coroutine[Any, Any, R]]) -> Callable[
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
         return run_inline(coroutine_function(*args, **kwargs))
 
-    return functools.update_wrapper(call, coroutine_function, _NAME_ATTRIBUTES, ())
+    return named_as(call, coroutine_function)
 
 
 def lift(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
@@ -91,9 +92,21 @@ def lift(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
     async def call(*args: P.args, **kwargs: P.kwargs) -> R:
         return func(*args, **kwargs)
 
-    return functools.update_wrapper(call, func, _NAME_ATTRIBUTES, ())
+    return named_as(call, func)
 
 
-# Named as the wrapped callable in error messages; its __dict__ is not copied, since a
-# marker there could make a sync function pass for a coroutine function or the reverse.
+def named_as(wrapper: W, wrapped: object) -> W:
+    """Give `wrapper` the name of `wrapped` (of its class, for an instance), as error
+    messages and the pool's slow-start warnings show it.
+
+    The `__dict__` is not copied, since a marker there could make a sync function pass
+    for a coroutine function or the reverse.
+    """
+    functools.update_wrapper(wrapper, wrapped, _NAME_ATTRIBUTES, ())  # type: ignore[arg-type]
+    if not hasattr(wrapped, "__qualname__"):  # an instance (a middleware): its class's name
+        wrapper.__name__ = type(wrapped).__name__
+        wrapper.__qualname__ = type(wrapped).__qualname__
+    return wrapper
+
+
 _NAME_ATTRIBUTES = ("__module__", "__name__", "__qualname__", "__doc__")

@@ -482,8 +482,8 @@ def waiting_for_the_loop(wait: Callable[P, R]) -> Callable[P, R]:
     """Wrap `wait`, a sync call that blocks until the event loop has done some work, so
     that a pool thread making it gives its place in the pool up meanwhile.
 
-    What a sync layer above async code calls: `async_to_sync`, and the WSGI handler's
-    `run_async`. Outside the pool's threads, `wait` is simply called.
+    What a sync layer above async code calls: `async_to_sync`, and, under WSGI, the
+    worker's `LoopThread.run`. Outside the pool's threads, `wait` is simply called.
     """
 
     def call(*args: P.args, **kwargs: P.kwargs) -> R:

@@ -1,8 +1,9 @@
 """Turn one ASGI HTTP connection into one response.
 
-The path, in order: scope -> one pass over the headers (Host check, body framing) -> body
-read (bounded, spooled) -> HttpRequest -> middleware chain (`Pipeline.get_response`) ->
-send -> after-response work. The body is read completely before the view runs, so a view
+The path, in order: scope -> one pass over the headers (Host check, body framing), whose
+findings the HttpRequest is given -> body read (bounded, spooled) -> middleware chain
+(`Pipeline.get_response`, built here over the app's core: hook_layer.py, then base.py)
+-> send -> after-response work. The body is read completely before the view runs, so a view
 never awaits the network for its own input; limits are enforced while reading, so an
 oversized body is refused without being buffered and a slow one is cut
 (`BodyDeadlines`, 408 and the connection closed). Errors raised before the chain (bad

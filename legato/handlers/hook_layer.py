@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from legato._names import dotted_name
+from legato._runtime.bridge import named_as
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase
 
@@ -65,7 +66,7 @@ def catch_exceptions(
         except Exception as exc:
             return await respond_to(request, exc)
 
-    return guarded
+    return named_as(guarded, get_response)
 
 
 class HookLayer:
