@@ -1,9 +1,12 @@
 """Configure an app and serve it: the ASGI entry point.
 
 `App(...)` only records its arguments; nothing is imported or compiled until the app
-starts (lifespan start-up or its first request, whichever comes first). Starting
-compiles the URL table, adapts every view and middleware once, and builds the ASGI
-handler; each request then goes straight to `handlers.asgi.ASGIHandler`.
+starts (lifespan start-up or its first request, whichever comes first). Starting builds
+the core every server adapter serves (`core()`: the URL table with every view adapted
+once, the middleware factories imported, the error mapping, limits and hosts); then the
+adapter in use builds its chain over it, calling each middleware factory once: the ASGI
+handler (`build()`, at ASGI lifespan start-up or the first request), to which each
+request then goes straight, or the WSGI handler (`as_wsgi()`, when its worker starts).
 
 Shut-down has two steps. `begin_shutdown()` is the moment the server is asked to stop:
 new requests are refused, event streams end, websockets are closed with 1001, and
@@ -29,7 +32,7 @@ from legato.config import Config
 from legato.db.database import Database, database_from_setting
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.asgi import ASGIHandler, Receive, Scope, Send
-from legato.handlers.base import Handler
+from legato.handlers.base import Core
 from legato.handlers.errors import ErrorResponder, ErrorView
 from legato.handlers.websocket import OriginPolicy, WebSocketHandler
 from legato.handlers.wsgi import WSGIHandler
@@ -91,6 +94,7 @@ class App:
         )
         self._error_views = {400: handler400, 403: handler403, 404: handler404, 500: handler500}
         self._resolver: Resolver | None = None
+        self._core: Core | None = None
         self._asgi: ASGIHandler | None = None
         self._websockets: WebSocketHandler | None = None
         self._loop_watch: LoopWatch | None = None
@@ -172,10 +176,16 @@ class App:
         }
 
     async def startup(self, server_state: dict[str, Any] | None = None) -> None:
-        """Build the app, then run its lifespan start-up; `server_state` is ASGI's."""
+        """Build the app's core, then run its lifespan start-up; `server_state` is ASGI's.
+
+        The ASGI lifespan builds the ASGI handler just before (`build()`); the WSGI
+        handler builds its own chain.
+        """
         self.watch_event_loop()  # first, so that a blocking start-up hook is named too
+        self.core()
         # An app may be started again after a shut-down (the test client does).
-        self.build().draining = False
+        if self._asgi is not None:
+            self._asgi.draining = False
         self._build_websockets().draining = False  # checks allowed_origins at start-up
         self.shutting_down = asyncio.Event()
         self._drained = None
@@ -222,37 +232,43 @@ class App:
         watchdog.unwatch(asyncio.get_running_loop())
 
     def build(self) -> ASGIHandler:
-        """Compile URLs, middleware and error views; idempotent."""
-        if self._asgi is not None:
-            return self._asgi
-        config = self.config
-        handler = Handler(
-            resolver=self.resolver,
-            middleware=[_import_if_path(entry) for entry in self.middleware],
-            errors=ErrorResponder(
-                debug=config.debug,
-                error_views=self._adapted_error_views(),
-                tried_routes=self._route_texts,
-            ),
-            thread_pool=self.thread_pool,
-            append_slash=config.append_slash,
-        )
-        self._asgi = ASGIHandler(
-            handler,
-            limits=RequestLimits(
-                data_upload_max_memory_size=config.data_upload_max_memory_size,
-                max_upload_size=config.max_upload_size,
-                data_upload_max_number_fields=config.data_upload_max_number_fields,
-                data_upload_max_number_files=config.data_upload_max_number_files,
-                data_upload_max_number_parts=config.data_upload_max_number_parts,
-                file_upload_max_memory_size=config.file_upload_max_memory_size,
-                file_upload_temp_dir=config.file_upload_temp_dir,
-                request_body_timeout=config.request_body_timeout,
-                request_body_min_rate=config.request_body_min_rate,
-            ),
-            allowed_hosts=AllowedHosts(config.allowed_hosts),
-        )
+        """Build the ASGI handler over the core, calling each middleware factory; idempotent."""
+        if self._asgi is None:
+            self._asgi = ASGIHandler(self.core())
         return self._asgi
+
+    def core(self) -> Core:
+        """Compile URLs and error views, import middleware: what every adapter serves.
+
+        Built once; no middleware factory is called here (each adapter calls them when
+        it builds its chain).
+        """
+        if self._core is None:
+            config = self.config
+            self._core = Core(
+                resolver=self.resolver,
+                middleware=tuple(_import_if_path(entry) for entry in self.middleware),
+                errors=ErrorResponder(
+                    debug=config.debug,
+                    error_views=self._adapted_error_views(),
+                    tried_routes=self._route_texts,
+                ),
+                thread_pool=self.thread_pool,
+                limits=RequestLimits(
+                    data_upload_max_memory_size=config.data_upload_max_memory_size,
+                    max_upload_size=config.max_upload_size,
+                    data_upload_max_number_fields=config.data_upload_max_number_fields,
+                    data_upload_max_number_files=config.data_upload_max_number_files,
+                    data_upload_max_number_parts=config.data_upload_max_number_parts,
+                    file_upload_max_memory_size=config.file_upload_max_memory_size,
+                    file_upload_temp_dir=config.file_upload_temp_dir,
+                    request_body_timeout=config.request_body_timeout,
+                    request_body_min_rate=config.request_body_min_rate,
+                ),
+                allowed_hosts=AllowedHosts(config.allowed_hosts),
+                append_slash=config.append_slash,
+            )
+        return self._core
 
     def _first_build(self) -> ASGIHandler:
         # A server that sends no lifespan events: start watching at the first request.

@@ -102,6 +102,7 @@ async def serve_lifespan(app: App, scope: Scope, receive: Receive, send: Send) -
     """Answer the server's lifespan messages: startup, then shutdown."""
     await receive()  # lifespan.startup
     try:
+        app.build()  # the ASGI handler: a middleware factory that fails, fails start-up
         await app.startup(scope.get("state"))
     except Exception as exc:
         await send({"type": "lifespan.startup.failed", "message": str(exc)})

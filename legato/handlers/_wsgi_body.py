@@ -21,12 +21,12 @@ import contextvars
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from legato.handlers._loop_thread import Handoff, LoopThread
+from legato._runtime.loop_thread import Handoff, LoopThread
 from legato.handlers.after_response import run_after_response
-from legato.handlers.base import Handler
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponse, HttpResponseBase, RunSync, StreamingHttpResponse
 from legato.http.sse import EventStreamResponse
+from legato.sync import ThreadPool
 
 __all__ = ["body_for"]
 
@@ -38,7 +38,7 @@ def body_for(
     response: HttpResponseBase,
     start_response: StartResponse,
     loop: LoopThread,
-    handler: Handler,
+    pool: ThreadPool,
 ) -> Iterable[bytes]:
     """Start the response and return its body, for the server to iterate and close."""
     if not isinstance(response, (HttpResponse, StreamingHttpResponse)):
@@ -50,12 +50,12 @@ def body_for(
         _close_now(response, loop)
         raise
     if request.method == "HEAD":
-        return _in_memory(b"", request, response, loop, handler)
+        return _in_memory(b"", request, response, loop, pool)
     if isinstance(response, HttpResponse):
-        return _in_memory(response.content, request, response, loop, handler)
+        return _in_memory(response.content, request, response, loop, pool)
     if response.is_async or isinstance(response, EventStreamResponse):
-        return _AsyncStream(response, request, loop, handler)
-    return _SyncStream(response, request, loop, handler)
+        return _AsyncStream(response, request, loop, pool)
+    return _SyncStream(response, request, loop, pool)
 
 
 def _in_memory(
@@ -63,14 +63,14 @@ def _in_memory(
     request: HttpRequest,
     response: HttpResponseBase,
     loop: LoopThread,
-    handler: Handler,
+    pool: ThreadPool,
 ) -> Iterable[bytes]:
     _close_now(response, loop)
     chunks = [content] if content else []
     if not request.after_response_calls:
         request.close()
         return chunks
-    return _ClosingBody(iter(chunks), request, loop, handler)
+    return _ClosingBody(iter(chunks), request, loop, pool)
 
 
 def _close_now(response: HttpResponseBase, loop: LoopThread) -> None:
@@ -84,12 +84,12 @@ class _ClosingBody:
     """Chunks for the server; `close()` ends the request."""
 
     def __init__(
-        self, chunks: Iterator[bytes], request: HttpRequest, loop: LoopThread, handler: Handler
+        self, chunks: Iterator[bytes], request: HttpRequest, loop: LoopThread, pool: ThreadPool
     ) -> None:
         self._chunks = chunks
         self._request = request
         self._loop = loop
-        self._handler = handler
+        self._pool = pool
         self._closed = False
 
     def __iter__(self) -> Iterator[bytes]:
@@ -113,14 +113,14 @@ class _ClosingBody:
     def _end_request(self) -> None:
         request = self._request
         if request.after_response_calls:
-            self._loop.submit(_after_response(request, self._handler))
+            self._loop.submit(_after_response(request, self._pool))
         else:
             request.close()
 
 
-async def _after_response(request: HttpRequest, handler: Handler) -> None:
+async def _after_response(request: HttpRequest, pool: ThreadPool) -> None:
     try:
-        await run_after_response(request, handler.thread_pool)
+        await run_after_response(request, pool)
     finally:
         request.close()
 
@@ -133,9 +133,9 @@ class _SyncStream(_ClosingBody):
         response: StreamingHttpResponse,
         request: HttpRequest,
         loop: LoopThread,
-        handler: Handler,
+        pool: ThreadPool,
     ) -> None:
-        super().__init__(response.iter_chunks(), request, loop, handler)
+        super().__init__(response.iter_chunks(), request, loop, pool)
         self._response = response
         self._context = contextvars.copy_context()
 
@@ -154,12 +154,12 @@ class _AsyncStream(_ClosingBody):
         response: StreamingHttpResponse,
         request: HttpRequest,
         loop: LoopThread,
-        handler: Handler,
+        pool: ThreadPool,
     ) -> None:
-        super().__init__(iter(()), request, loop, handler)
+        super().__init__(iter(()), request, loop, pool)
         self._response = response
         self._handoff: Handoff[bytes] = Handoff(loop)
-        self._call = loop.submit(self._pump(response, handler.thread_pool.run))
+        self._call = loop.submit(self._pump(response, pool.run))
 
     async def _pump(self, response: StreamingHttpResponse, run_sync: RunSync) -> None:
         error: BaseException | None = None

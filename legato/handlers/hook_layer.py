@@ -1,7 +1,10 @@
-"""Run neighbouring hook-style middleware (`legato.middleware.Middleware`) as one layer.
+"""The layers a request goes through at request time, around the innermost step.
 
-The result is what Django gives a stack of `MiddlewareMixin` classes, each its own layer
-behind its own exception guard:
+An ordinary middleware is wrapped in `catch_exceptions`, so that whatever it raises comes
+out as a response before it reaches the layer above (as in Django). Neighbouring
+hook-style middleware (`legato.middleware.Middleware`) run as one `HookLayer`, which
+gives what Django gives a stack of `MiddlewareMixin` classes, each its own layer behind
+its own exception guard:
 
 - `process_request` hooks run outermost first. The first one to return a response, or
   to raise (the exception becomes the error response), ends the way in: neither the
@@ -11,22 +14,23 @@ behind its own exception guard:
   `process_request` raised left out (its own guard answered for it, as in Django).
 - A `process_response` that raises hands the error response to the next one out.
 
-Nothing escapes a layer, so it needs no guard of its own. Each hook comes with whether
-its result must be awaited, decided once when the chain is built (`Handler.adapt_hook`).
-There are two layers, one per chain mode, because Python cannot write one function that
-both awaits and does not: `HookLayer` for the ASGI chain, `SyncHookLayer` for WSGI.
+Nothing escapes a hook layer, so it needs no guard of its own. Each hook comes with
+whether its result must be awaited, decided once when the chain is built
+(`ChainMode.adapt_hook`). Both layers are coroutines, on the loop or run in a thread
+(`chain.py` says how); in a thread, nothing they await waits for the loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from legato._names import dotted_name
+from legato._runtime.bridge import named_as
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase
 
-__all__ = ["AdaptedHook", "HookLayer", "SyncHookLayer", "layer_hooks"]
+__all__ = ["AdaptedHook", "HookLayer", "catch_exceptions", "layer_hooks"]
 
 # A hook as the layer calls it, and whether what it returns must be awaited.
 AdaptedHook = tuple[Callable[..., Any], bool]
@@ -50,28 +54,37 @@ def layer_hooks(
     return tuple(request_hooks), tuple(reversed(response_hooks))
 
 
-class _HookLayerBase:
-    """What both layers hold: the hooks in calling order, the inner handler, the guard."""
+def catch_exceptions(
+    get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]],
+    respond_to: Callable[[HttpRequest, Exception], Awaitable[HttpResponseBase]],
+) -> Callable[[HttpRequest], Awaitable[HttpResponseBase]]:
+    """Wrap one layer so that whatever it raises comes out as a response."""
+
+    async def guarded(request: HttpRequest) -> HttpResponseBase:
+        try:
+            return await get_response(request)
+        except Exception as exc:
+            return await respond_to(request, exc)
+
+    return named_as(guarded, get_response)
+
+
+class HookLayer:
+    """Neighbouring hook-style middleware as one layer: their hooks, then `inner`."""
 
     __slots__ = ("depth", "inner", "request_hooks", "respond_to", "response_hooks")
 
     def __init__(
         self,
         members: Sequence[Any],
-        inner: Callable[[HttpRequest], Any],
-        respond_to: Callable[[HttpRequest, Exception], Any],
+        inner: Callable[[HttpRequest], Awaitable[HttpResponseBase]],
+        respond_to: Callable[[HttpRequest, Exception], Awaitable[HttpResponseBase]],
         adapt_hook: Callable[[Any, Callable[..., Any]], AdaptedHook],
     ) -> None:
         self.depth = len(members)
         self.inner = inner
         self.respond_to = respond_to
         self.request_hooks, self.response_hooks = layer_hooks(members, adapt_hook)
-
-
-class HookLayer(_HookLayerBase):
-    """The async layer: hooks on the event loop (or awaited in the pool), inner awaited."""
-
-    __slots__ = ()
 
     async def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = None
@@ -104,38 +117,6 @@ class HookLayer(_HookLayerBase):
                     answer = await answer
             except Exception as exc:
                 return await self.respond_to(request, exc), position
-            if answer is not None:
-                return answer, position + 1
-        return None, self.depth
-
-
-class SyncHookLayer(_HookLayerBase):
-    """The same for a sync chain (WSGI): hooks and inner called in the server's thread."""
-
-    __slots__ = ()
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        response, reached = self._enter(request)
-        if response is None:
-            try:
-                response = self.inner(request)
-            except Exception as exc:
-                response = self.respond_to(request, exc)
-        for position, hook, _ in self.response_hooks:
-            if position >= reached:
-                continue
-            try:
-                response = _checked(hook(request, response), hook)
-            except Exception as exc:
-                response = self.respond_to(request, exc)
-        return response
-
-    def _enter(self, request: HttpRequest) -> tuple[HttpResponseBase | None, int]:
-        for position, hook, _ in self.request_hooks:
-            try:
-                answer = hook(request)
-            except Exception as exc:
-                return self.respond_to(request, exc), position
             if answer is not None:
                 return answer, position + 1
         return None, self.depth

@@ -1,14 +1,17 @@
 """Serve an app to a WSGI server, with its async parts on one event loop per process.
 
 The path, in order: environ -> scope -> HttpRequest -> Host check -> body read from
-`wsgi.input` (bounded, as under ASGI) -> the chain in sync mode
-(`Handler.get_response_sync`) -> start_response and the body iterable -> after-response
-work. Errors raised before the chain go through the app's `ErrorResponder`, as under ASGI.
+`wsgi.input` (bounded, as under ASGI) -> the app's core, with its chain built to be
+called in this thread (`ChainMode.wsgi`) -> start_response and the body iterable ->
+after-response work. Errors raised before the chain go through the app's
+`ErrorResponder`, as under ASGI.
 
 - The first request in a process starts the app (or `start()`, from gunicorn's
   `post_worker_init`): a `LoopThread` named "legato-wsgi-loop", then the lifespan
   start-up on it. `close()`, registered with atexit, waits for after-response work,
   runs the shut-down there and stops the loop. A forked child starts its own.
+- Only this adapter builds a chain in a WSGI process: each middleware factory is called
+  once, when the worker starts.
 - Sync views and sync middleware run in the server's thread with no hop; async views,
   async middleware, error views and async streams run on the loop while that thread
   waits. Nothing starts an event loop per request.
@@ -27,14 +30,14 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import SyncToAsync
-
+from legato._runtime.asgiref_internals import use_loop_in_this_thread
+from legato._runtime.bridge import run_inline
+from legato._runtime.loop_thread import LoopThread
 from legato.exceptions import BadRequest, SuspiciousOperation
-from legato.handlers._loop_thread import LoopThread
 from legato.handlers._wsgi_body import body_for
-from legato.handlers.base import Handler
+from legato.handlers.base import Pipeline
+from legato.handlers.chain import ChainMode
 from legato.http.body import BodyReader, RequestBody, RequestLimits
-from legato.http.hosts import AllowedHosts
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase
 from legato.urls.reverse import current_resolver
@@ -128,20 +131,12 @@ def _forget_after_fork(reference: weakref.ref[WSGIHandler]) -> None:
 class _Worker:
     """What one process needs to serve requests once the app has started."""
 
-    def __init__(
-        self,
-        loop: LoopThread,
-        handler: Handler,
-        *,
-        limits: RequestLimits,
-        allowed_hosts: AllowedHosts,
-        state: dict[str, Any],
-    ) -> None:
+    def __init__(self, loop: LoopThread, pipeline: Pipeline, state: dict[str, Any]) -> None:
         self.loop = loop
-        self.handler = handler
-        self.get_response = handler.get_response_sync
-        self.limits = limits
-        self.allowed_hosts = allowed_hosts
+        self.pipeline = pipeline
+        self.get_response = pipeline.get_response
+        self.limits = pipeline.core.limits
+        self.allowed_hosts = pipeline.core.allowed_hosts
         self.state = state
 
     @classmethod
@@ -149,23 +144,15 @@ class _Worker:
         loop = LoopThread()
         loop.start()
         try:
+            core = app.core()
+            pipeline = Pipeline(core, ChainMode.wsgi(core.thread_pool, loop.run))
             state: dict[str, Any] = {}
             loop.run(app.startup(state))
-            asgi = app.build()
-            core = asgi.handler
-            handler = Handler(
-                resolver=core.resolver,
-                middleware=core.middleware,
-                errors=core.errors,
-                thread_pool=core.thread_pool,
-                append_slash=core.append_slash,
-                run_async=loop.run,
-            )
         except BaseException:
             loop.stop()
             raise
-        _warn_about_websocket_routes(handler)
-        return cls(loop, handler, limits=asgi.limits, allowed_hosts=asgi.allowed_hosts, state=state)
+        _warn_about_websocket_routes(pipeline)
+        return cls(loop, pipeline, state)
 
     def stop(self, app: App) -> None:
         try:
@@ -175,16 +162,17 @@ class _Worker:
             self.loop.stop()
 
     def serve(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        _use_loop_for_async_to_sync(self.loop)
+        # async_to_sync in a sync view runs on the app's loop, as it does under ASGI.
+        use_loop_in_this_thread(self.loop.loop)
         request = HttpRequest(
             scope_from_environ(environ, self.state),
             limits=self.limits,
             allowed_hosts=self.allowed_hosts,
         )
-        token = current_resolver.set(self.handler.resolver)
+        token = current_resolver.set(self.pipeline.resolver)
         try:
             response = self._response_for(request, environ)
-            return body_for(request, response, start_response, self.loop, self.handler)
+            return body_for(request, response, start_response, self.loop, self.pipeline.thread_pool)
         except BaseException:
             request.close()
             raise
@@ -197,18 +185,9 @@ class _Worker:
             _refuse_websocket(environ)
             request.body_data = read_body(environ, self.limits)
         except (BadRequest, SuspiciousOperation) as exc:
-            return self.loop.run(self.handler.errors.response_for_exception(request, exc))
-        return self.get_response(request)
-
-
-def _use_loop_for_async_to_sync(loop: LoopThread) -> None:
-    # asgiref's async_to_sync runs on the loop named in this thread-local, which its own
-    # SyncToAsync sets in the threads it starts; setting it in the server's thread too
-    # makes async_to_sync in a sync view run on the app's loop, as it does under ASGI.
-    local = SyncToAsync.threadlocal
-    if getattr(local, "main_event_loop", None) is not loop.loop:
-        local.main_event_loop = loop.loop
-        local.main_event_loop_pid = os.getpid()
+            return self.loop.run(self.pipeline.errors.response_for_exception(request, exc))
+        # The chain's coroutines never wait for the loop in this thread: run them here.
+        return run_inline(self.get_response(request))
 
 
 def _refuse_websocket(environ: Environ) -> None:
@@ -220,8 +199,8 @@ def _refuse_websocket(environ: Environ) -> None:
         )
 
 
-def _warn_about_websocket_routes(handler: Handler) -> None:
-    routes = [route.pattern for route in handler.resolver.routes() if route.kind != "http"]
+def _warn_about_websocket_routes(pipeline: Pipeline) -> None:
+    routes = [route.pattern for route in pipeline.resolver.routes() if route.kind != "http"]
     if routes:
         logger.warning(
             "This app has websocket routes (%s), which a WSGI server cannot serve: their "

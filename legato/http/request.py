@@ -9,6 +9,10 @@ body cannot be read twice, so unlike Django a PUT form is parsed too). The host 
 checked against `allowed_hosts` in `get_host()` with Django's rules; `None` means any
 well-formed host. Once META exists (built, or assigned by a test) it is what the host,
 port, cookies and content type are read from, as in Django.
+
+A server adapter that has read the headers already tells the constructor what it
+learned, so nothing is looked up twice: `host`, a Host value it checked against
+`allowed_hosts`, and `encoding=None` when there is no Content-Type (so no charset).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 import uuid
 from collections.abc import Callable, MutableMapping
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 from urllib.parse import quote, quote_from_bytes, urljoin, urlsplit
 
 import orjson
@@ -59,6 +63,9 @@ class RawPostDataException(BadRequest):
 
 class _Unset(enum.Enum):
     UNSET = enum.auto()
+
+
+_UNSET: Final = _Unset.UNSET  # a module global: cheaper to reach than the enum member
 
 
 class _cached(Generic[T]):
@@ -126,7 +133,15 @@ class HttpRequest:
         *,
         limits: RequestLimits = DEFAULT_LIMITS,
         allowed_hosts: AllowedHosts | None = None,
+        host: str | None = None,
+        encoding: str | _Unset | None = _UNSET,
     ) -> None:
+        """Describe the request in `scope` (a test request to "/" if None).
+
+        `host`: the Host value, already checked against `allowed_hosts` by whoever passes
+        it; `get_host()` returns it as it is. `encoding`: the charset to decode GET and
+        POST with (None: UTF-8); by default the one Content-Type names, found on first use.
+        """
         if scope is None:
             scope = _test_scope()
         self.scope = scope
@@ -140,6 +155,12 @@ class HttpRequest:
             self.body_data = body
         self.limits = limits
         self.allowed_hosts = allowed_hosts
+        if host is not None:
+            self._host = host
+        if encoding is not _UNSET:
+            if encoding is not None:
+                check_charset(encoding)
+            self._encoding = encoding
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.method} {self.get_full_path()!r}>"
@@ -211,7 +232,7 @@ class HttpRequest:
 
     def json(self) -> Any:
         """Return the body decoded as JSON (cached); malformed JSON raises BadRequest (400)."""
-        if self._json is _Unset.UNSET:
+        if self._json is _UNSET:
             try:
                 self._json = orjson.loads(self.body)
             except orjson.JSONDecodeError as exc:
@@ -242,7 +263,7 @@ class HttpRequest:
     def encoding(self) -> str | None:
         """The charset named by Content-Type, or None (UTF-8) if there is none or Python
         does not know it; a codec that cannot decode text raises `UnsupportedCharset` (400)."""
-        if self._encoding is _Unset.UNSET:
+        if self._encoding is _UNSET:
             charset = self.content_params.get("charset")
             self._encoding = charset_for_decoding(charset) if charset else None
         return self._encoding

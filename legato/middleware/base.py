@@ -2,9 +2,11 @@
 
 A `Middleware` subclass defines any of `process_request`, `process_view`,
 `process_exception` and `process_response`, each `def` or `async def`. Legato does not
-make each one a layer of the chain: neighbouring `Middleware` entries run together as one
-layer (`handlers/hook_layer.py`), so a middleware that only adds a header costs a function
-call per request, not a coroutine and an exception guard.
+make each one a layer of the chain: the class declares `hook_style = True`, and
+neighbouring hook-style entries run together as one layer (`handlers/hook_layer.py`), so
+a middleware that only adds a header costs a function call per request, not a coroutine
+and an exception guard. A subclass that writes its own `__call__` wraps the call itself:
+it is declared an ordinary layer (`hook_style = False`) when the class is created.
 
 `def` hooks run in the app's thread pool, as any sync code in Legato does, because they
 may block. A class whose sync hooks only compute (no I/O, no locks held for long) says so
@@ -49,6 +51,15 @@ class Middleware:
     sync_capable: ClassVar[bool] = True
     async_capable: ClassVar[bool] = True
     nonblocking: ClassVar[bool] = False
+    # Run by its hooks, with its hook-style neighbours, rather than called as a layer.
+    hook_style: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__call__" in vars(cls) and "hook_style" not in vars(cls):
+            # Its own __call__ decides what a request goes through: an ordinary layer,
+            # which its subclasses inherit.
+            cls.hook_style = False
 
     def __init__(self, get_response: Callable[..., Any]) -> None:
         # Kept for Django compatibility; Legato calls the hooks, never this.
@@ -73,6 +84,7 @@ class Middleware:
         factory.__module__ = cls.__module__
         factory.sync_capable = True  # type: ignore[attr-defined]
         factory.async_capable = True  # type: ignore[attr-defined]
+        factory.hook_style = cls.hook_style  # type: ignore[attr-defined]
         factory.middleware_class = cls  # type: ignore[attr-defined]
         return factory
 

@@ -1,4 +1,4 @@
-"""Turn any view into the one shape the handler calls: an async callable.
+"""Turn any view into the one shape the pipeline calls: an async callable.
 
 Done once per route when the URL table is compiled. An `async def` view is used as it
 is (no wrapper, no thread); a sync view is wrapped to run in the app's thread pool; an

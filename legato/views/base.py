@@ -1,8 +1,8 @@
 """Class-based views: `View`, `as_view()` and dispatch by HTTP method.
 
 A view class is either all sync or all async: `as_view()` checks the handlers once and
-returns a plain function or an `async def` function accordingly, so the handler can
-tell which without calling it. Mixing the two raises ImproperlyConfigured at
+returns a plain function or an `async def` function accordingly, so the app can tell
+which without calling it. Mixing the two raises ImproperlyConfigured at
 `as_view()` time, naming the class and the handlers of each kind.
 """
 

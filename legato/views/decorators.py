@@ -1,6 +1,6 @@
 """Restrict, bound or mark a view: allowed methods, deadlines, CSRF and framing rules.
 
-Each decorator keeps an `async def` view async (so the handler still awaits it without
+Each decorator keeps an `async def` view async (so the pipeline still awaits it without
 a thread) and a sync view sync (so it still runs in the thread pool).
 """
 

@@ -1,7 +1,8 @@
 """Neighbouring hook-style middleware as one layer: Django's MiddlewareMixin order and errors.
 
 Every behaviour runs through ASGI and WSGI (the shared `both` fixture, tests/parity.py), so
-the async `HookLayer` and the sync `SyncHookLayer` are held to the same answers.
+the one `HookLayer`, on the event loop and run in the WSGI server's thread, is held to
+the same answers.
 """
 
 from __future__ import annotations

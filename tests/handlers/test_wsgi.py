@@ -26,6 +26,7 @@ from legato import App
 from legato.exceptions import PermissionDenied
 from legato.handlers.wsgi import WSGIHandler
 from legato.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from legato.middleware import Middleware
 from legato.sync import async_to_sync
 from legato.urls import path
 from legato.views.decorators import timeout
@@ -239,6 +240,39 @@ def test_context_variables_set_by_an_async_view_reach_the_sync_middleware(serve:
 
     application = serve(App([path("", view)], middleware=[read_tag]))
     assert call_wsgi(application).header("X-Tag") == "set by the view"
+
+
+def test_each_middleware_factory_is_called_once_per_process(serve: Any) -> None:
+    calls: list[str] = []
+
+    def counting(get_response: Any) -> Any:
+        calls.append("function")
+        return get_response
+
+    def async_counting(get_response: Any) -> Any:
+        calls.append("async function")
+        return get_response
+
+    async_counting.async_capable = True  # type: ignore[attr-defined]
+    async_counting.sync_capable = False  # type: ignore[attr-defined]
+
+    class Hooks(Middleware):
+        nonblocking = True
+
+        def __init__(self, get_response: Any, *, name: str = "hooks") -> None:
+            super().__init__(get_response)
+            calls.append(name)
+
+    middleware = [counting, async_counting, Hooks, Hooks.configure(name="configured")]
+    application = serve(App([path("", sync_where)], middleware=middleware))
+    threads = [threading.Thread(target=call_wsgi, args=(application,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert call_wsgi(application).status == 200
+
+    assert sorted(calls) == ["async function", "configured", "function", "hooks"]
 
 
 # ---------------------------------------------------------------- lifespan

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from legato.handlers import _loop_thread
-from legato.handlers._loop_thread import Handoff, LoopThread
+from legato._runtime import loop_thread as _loop_thread
+from legato._runtime.loop_thread import Handoff, LoopThread
 
 tag: contextvars.ContextVar[str] = contextvars.ContextVar("loop_thread_tag", default="unset")
 

@@ -6,6 +6,7 @@ import pytest
 
 from legato.exceptions import TooManyFieldsSent
 from legato.http.body import RequestLimits
+from legato.http.hosts import AllowedHosts
 from legato.http.request import HttpRequest
 
 
@@ -160,3 +161,26 @@ def test_lazy_attributes_can_be_assigned_like_django_attributes() -> None:
     assert request.COOKIES == {"a": "b"}
     request.resolver_match = "match"
     assert request.resolver_match == "match"
+
+
+def test_a_host_given_by_the_server_adapter_is_returned_unchecked() -> None:
+    allowed = AllowedHosts(["example.com"])
+    request = HttpRequest(
+        scope(headers=[(b"host", b"example.com:8000")]), allowed_hosts=allowed, host="checked"
+    )
+    assert request.get_host() == "checked"
+    assert HttpRequest(scope(), allowed_hosts=allowed).get_host() == "example.com"
+
+
+def test_an_encoding_given_at_construction_is_used_instead_of_content_type() -> None:
+    latin1 = [(b"content-type", b"text/plain; charset=latin-1")]
+    request = HttpRequest(scope(headers=latin1, query_string=b"q=%E9"), encoding=None)
+    assert request.encoding is None
+    assert request.GET["q"] == "\ufffd"  # decoded as UTF-8, as told
+    assert HttpRequest(scope(headers=latin1, query_string=b"q=%E9")).GET["q"] == "\xe9"
+    assert HttpRequest(scope(), encoding="latin-1").encoding == "latin-1"
+
+
+def test_an_encoding_that_cannot_decode_text_is_refused_at_construction() -> None:
+    with pytest.raises(LookupError):
+        HttpRequest(scope(), encoding="base64")

@@ -35,14 +35,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextvars
-import functools
-import os
 import queue
-import socket
 import threading
 import weakref
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Generic, TypeVar
+
+from legato._runtime.wakeup import Wakeup
 
 __all__ = ["Call", "Handoff", "LoopThread"]
 
@@ -65,7 +64,7 @@ class LoopThread:
         self.stopping = False
         self._closed = False
         self._callbacks: collections.deque[Callback] = collections.deque()
-        self._wakeup = _Wakeup(blocking=False)
+        self._wakeup = Wakeup(blocking=False)
         self._waiters = threading.local()
         self._submitted: weakref.WeakSet[Call[Any]] = weakref.WeakSet()
 
@@ -126,7 +125,7 @@ class LoopThread:
             raise RuntimeError(_gone_message(self))
         waiter = getattr(self._waiters, "waiter", None)
         if waiter is None:
-            waiter = self._waiters.waiter = _Wakeup(blocking=True)
+            waiter = self._waiters.waiter = Wakeup(blocking=True)
         context = contextvars.copy_context()
         result = Call(self, coroutine, context, waiter).result()
         _copy_back(context)
@@ -209,7 +208,7 @@ class Call(Generic[T]):
         loop_thread: LoopThread,
         coroutine: Coroutine[Any, Any, T],
         context: contextvars.Context,
-        waiter: _Wakeup | None = None,
+        waiter: Wakeup | None = None,
     ) -> None:
         if loop_thread.stopping:
             coroutine.close()
@@ -277,7 +276,7 @@ class Call(Generic[T]):
             raise self._error
         return self._result  # type: ignore[return-value]  # set, since there is no error
 
-    def _wait_on_waiter(self, waiter: _Wakeup) -> None:
+    def _wait_on_waiter(self, waiter: Wakeup) -> None:
         # A wake-up meant for an earlier call of this thread, abandoned when its wait
         # was interrupted, may come first: only this call's own flag ends the wait.
         while not self._finished:
@@ -349,50 +348,6 @@ class Handoff(Generic[T]):
             self._items.put((item, None))  # every later get() ends too
             raise StopIteration
         return item  # type: ignore[return-value]  # only put() adds anything else
-
-
-class _Wakeup:
-    """A file descriptor to block or poll on, and the cheapest write that makes it readable.
-
-    Linux's eventfd costs about half of a socket pair's send and receive; elsewhere a
-    socket pair, which every selector loop can watch (Windows' too). `read()` takes
-    every pending wake-up at once (up to 4 KiB of them on a socket pair; the rest make
-    the next read return at once). The descriptors close when the object is collected,
-    so a late wake-up never writes to a reused descriptor number.
-    """
-
-    __slots__ = ("__weakref__", "close", "fileno", "read", "wake")
-
-    def __init__(self, *, blocking: bool) -> None:
-        self.wake: Callable[[], object]
-        self.read: Callable[[], object]
-        self.close: Callable[[], object]
-        if hasattr(os, "eventfd"):
-            fd = os.eventfd(0, os.EFD_CLOEXEC | (0 if blocking else os.EFD_NONBLOCK))
-            self.fileno = fd
-            self.wake = functools.partial(os.eventfd_write, fd, 1)
-            self.read = functools.partial(os.eventfd_read, fd)
-            self.close = weakref.finalize(self, os.close, fd)
-            return
-        reader, writer = socket.socketpair()
-        reader.setblocking(blocking)
-        writer.setblocking(False)
-        self.fileno = reader.fileno()
-        self.wake = functools.partial(_send_wakeup, writer)
-        self.read = functools.partial(reader.recv, 4096)
-        self.close = weakref.finalize(self, _close_sockets, reader, writer)
-
-
-def _send_wakeup(writer: socket.socket) -> None:
-    try:  # noqa: SIM105 - cheaper than contextlib.suppress, on the hot path
-        writer.send(b"\0")
-    except BlockingIOError:
-        pass  # the socket is full of wake-ups the reader has yet to read: it will
-
-
-def _close_sockets(*sockets: socket.socket) -> None:
-    for sock in sockets:
-        sock.close()
 
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:
