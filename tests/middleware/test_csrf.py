@@ -158,3 +158,11 @@ def test_without_fetch_metadata_only_this_host_or_a_trusted_origin_passes(
             or lowered == "https://partner.example"
             or lowered.endswith(".example.org")
         )
+
+
+def test_an_instance_called_directly_passes_the_request_on() -> None:
+    # Django's CSRF checks run in process_view, which a direct call does not reach.
+    def get_response(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("page")
+
+    assert CsrfViewMiddleware(get_response)(HttpRequest()).content == b"page"
