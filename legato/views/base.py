@@ -8,19 +8,16 @@ which without calling it. Mixing the two raises ImproperlyConfigured at
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from legato._logsafe import escape_for_log
 from legato.exceptions import ImproperlyConfigured
+from legato.handlers.request_log import log_response
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from legato.sync import iscoroutinefunction
 
 __all__ = ["View"]
-
-logger = logging.getLogger("legato.request")
 
 
 class _ClassOnly:
@@ -113,12 +110,15 @@ class View:
         return handler(request, *args, **kwargs)
 
     def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        logger.warning(
+        response = HttpResponseNotAllowed(self._allowed_methods())
+        log_response(
             "Method Not Allowed (%s): %s",
-            escape_for_log(request.method),
-            escape_for_log(request.path),
+            request.method,
+            request.path,
+            response=response,
+            request=request,
         )
-        return self._answer(HttpResponseNotAllowed(self._allowed_methods()))
+        return self._answer(response)
 
     def options(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         response = HttpResponse()

@@ -106,7 +106,8 @@ def test_the_refusal_says_why_to_the_client_and_in_the_log(
     assert json.loads(data.body)["detail"].endswith(
         "add it to CsrfViewMiddleware's trusted_origins."
     )
-    assert "Forbidden (CSRF): POST /form/" in caplog.text
+    assert "Forbidden (CSRF check failed: a cross-site POST from https://evil.test" in caplog.text
+    assert "): /form/" in caplog.text
 
 
 def test_a_malformed_wildcard_is_refused_when_the_app_starts() -> None:
