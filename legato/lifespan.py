@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from legato._names import dotted_name
@@ -20,7 +21,15 @@ if TYPE_CHECKING:
     from legato.app import App
     from legato.handlers.asgi import Receive, Scope, Send
 
-__all__ = ["Hook", "Lifespan", "LifespanFactory", "Resource", "StartupFailed", "serve_lifespan"]
+__all__ = [
+    "Hook",
+    "Lifespan",
+    "LifespanFactory",
+    "Resource",
+    "StartupFailed",
+    "serve_lifespan",
+    "startup_failure_observer",
+]
 
 Hook = Callable[[], Any]
 Resource = Callable[[], contextlib.AbstractAsyncContextManager[Any]]
@@ -31,6 +40,14 @@ LifespanFactory = Callable[
 
 class StartupFailed(Exception):
     """A start-up step raised; the message names the step."""
+
+
+# Lets the test client raise what made start-up fail (an ImproperlyConfigured, say) where
+# a server only gets the message: set in the client's context, which the lifespan task
+# inherits, as `handlers.errors.request_exception_observer` is for requests.
+startup_failure_observer: ContextVar[Callable[[BaseException], None] | None] = ContextVar(
+    "startup_failure_observer", default=None
+)
 
 
 class Lifespan:
@@ -105,6 +122,9 @@ async def serve_lifespan(app: App, scope: Scope, receive: Receive, send: Send) -
         app.build()  # the ASGI handler: a middleware factory that fails, fails start-up
         await app.startup(scope.get("state"))
     except Exception as exc:
+        observer = startup_failure_observer.get()
+        if observer is not None:
+            observer(exc)
         await send({"type": "lifespan.startup.failed", "message": str(exc)})
         return
     await send({"type": "lifespan.startup.complete"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from legato._names import dotted_name
+from legato._names import dotted_name, view_name
 from legato.views import View
 
 
@@ -45,3 +45,14 @@ def test_a_callable_instance_is_named_by_its_type() -> None:
 
 def test_a_partial_without_a_qualified_name_is_named_by_its_type() -> None:
     assert dotted_name(functools.partial(plain_view)) == "functools.partial"
+
+
+def test_an_as_view_function_is_named_by_its_class() -> None:
+    assert dotted_name(ItemView.as_view()) == "tests.test_names.ItemView.as_view"
+
+
+def test_a_view_name_adds_call_for_a_callable_instance_only() -> None:
+    assert view_name(Callable()) == "tests.test_names.Callable.__call__"
+    assert view_name(functools.partial(plain_view)) == "functools.partial.__call__"
+    assert view_name(plain_view) == "tests.test_names.plain_view"
+    assert view_name(ItemView.as_view()) == "tests.test_names.ItemView.as_view"

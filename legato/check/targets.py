@@ -77,8 +77,11 @@ def _middleware_targets(factory: object) -> Iterator[Target]:
     if isinstance(cls, type):
         # A `Middleware` marked nonblocking runs its sync hooks on the loop.
         sync_context = Context.LOOP if class_member(cls, "nonblocking") is True else None
+        # A hook-style one is run by its hooks: its __call__ (for direct calls) never runs.
+        skipped = "__call__" if class_member(cls, "hook_style") is True else None
         for method in _MIDDLEWARE_METHODS:
-            yield from _method_target(cls, method, REQUEST, sync_context)
+            if method != skipped:
+                yield from _method_target(cls, method, REQUEST, sync_context)
         return
     function = plain_function(factory)
     if function is None:

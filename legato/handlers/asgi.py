@@ -30,6 +30,7 @@ from legato.handlers.base import Core, Pipeline
 from legato.handlers.body_deadlines import BodyDeadlines
 from legato.handlers.chain import ChainMode
 from legato.handlers.disconnect import DisconnectWatcher
+from legato.handlers.request_log import log_unlogged
 from legato.handlers.shutdown import HttpShutdown, send_unavailable
 from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.request import HttpRequest
@@ -88,10 +89,14 @@ class ASGIHandler:
                 except asyncio.CancelledError as cancelled:
                     await self._refuse_if_cut(task, request, send, cancelled)
                     return
-                if isinstance(response, HttpResponse) and request.method != "HEAD":
-                    # The common case, inline: an in-memory response, not to a HEAD. What
-                    # `send_response` would do, without its coroutine (0.2 us of 8.4 per
-                    # hello in-process: bench/profile_legato).
+                if (
+                    response.status_code < 400
+                    and isinstance(response, HttpResponse)
+                    and request.method != "HEAD"
+                ):
+                    # The common case, inline: an in-memory answer, not an error (those are
+                    # logged), not to a HEAD. What `send_response` would do, without its
+                    # coroutine (0.2 us of 8.4 per hello in-process: bench/profile_legato).
                     try:
                         await send(
                             {
@@ -250,8 +255,11 @@ class ASGIHandler:
     ) -> None:
         """Send `response`, in memory or streamed (its headers only, to a HEAD); close it.
 
-        A send that fails because the client has gone raises `ClientDisconnected`.
+        A send that fails because the client has gone raises `ClientDisconnected`. An
+        error response that nothing logged yet (a 404 a view returned) is logged here.
         """
+        if response.status_code >= 400:
+            log_unlogged(response, request)
         start = {
             "type": "http.response.start",
             "status": response.status_code,

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from legato._names import dotted_name
+from legato._names import view_name
 from legato._runtime.bridge import lift
 from legato.exceptions import MiddlewareNotUsed
 from legato.handlers.chain import AsyncGetResponse, ChainMode, Layer, RunAsync, build_chain
@@ -184,7 +184,7 @@ def check_response(response: object, match: ResolverMatch) -> None:
     """Fail with Django's wording when a view returns something that is not a response."""
     if isinstance(response, HttpResponseBase):
         return
-    name = dotted_name(match.func)
+    name = view_name(match.func)
     if response is None:
         raise ValueError(
             f"The view {name} didn't return an HttpResponse object. It returned None instead."

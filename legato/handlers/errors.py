@@ -4,11 +4,15 @@ The mapping is Django's: Http404 -> 404, PermissionDenied -> 403, BadRequest and
 SuspiciousOperation -> 400, RequestBodyTimeout -> 408, RequestDataTooBig -> 413,
 RequestTimeout -> 504, anything else -> 500. With `debug=True` a 500 (and a 404) shows
 the debug page from `debug_page`; with `debug=False` the body says nothing internal and
-the traceback goes to the `legato.request` log with the request's method, path and id.
+the traceback goes to the `legato.request` log, on a record that carries the request.
 
 Error views (`handler400`, `handler403`, `handler404`, `handler500`) may be replaced by
 the app; if one of them fails in turn, the plain built-in page is used and the failure
 is logged, so an error never escapes as a bare traceback.
+
+Each error response is logged once, worded as Django's (`Not Found: /path`,
+`Forbidden (Permission denied): /path`, `Internal Server Error: /path` with the
+traceback): `request_log.py` says how.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
-from legato._logsafe import escape_for_log
 from legato.exceptions import (
     BadRequest,
     PermissionDenied,
@@ -31,12 +34,12 @@ from legato.exceptions import (
     TooManyPartsSent,
 )
 from legato.handlers import debug_page
+from legato.handlers.request_log import log_response, request_logger
 from legato.http.request import HttpRequest
 from legato.http.response import Http404, HttpResponse, HttpResponseBase, JsonResponse
 
 __all__ = ["ErrorResponder", "ErrorView", "request_exception_observer"]
 
-request_logger = logging.getLogger("legato.request")
 security_logger = logging.getLogger("legato.security")
 
 ErrorView = Callable[..., Awaitable[HttpResponseBase]]
@@ -125,10 +128,16 @@ class ErrorResponder:
         self, request: HttpRequest, exc: BaseException
     ) -> HttpResponseBase:
         status = status_for_exception(exc)
-        self._log(request, exc, status)
         observer = request_exception_observer.get()
         if observer is not None and status == 500:
             observer(exc)
+        response = await self._response(request, exc, status)
+        _log(request, exc, response)
+        return response
+
+    async def _response(
+        self, request: HttpRequest, exc: BaseException, status: int
+    ) -> HttpResponseBase:
         if self.debug and status in (404, 500):
             return debug_page.response(request, exc, status, self._tried(status))
         view = self.error_views.get(status)
@@ -159,36 +168,41 @@ class ErrorResponder:
             return plain_error_response(request, status)
         return response
 
-    def _log(self, request: HttpRequest, exc: BaseException, status: int) -> None:
-        if status == 500:
-            request_logger.error(
-                "Internal Server Error: %s %s (request id %s): %s",
-                escape_for_log(request.method),
-                escape_for_log(request.path),
-                request.id,
-                escape_for_log(_one_line(exc)),
-                exc_info=exc,
-            )
-        elif isinstance(exc, SuspiciousOperation) and not isinstance(exc, RequestDataTooBig):
-            security_logger.warning(
-                "%s: %s %s (request id %s): %s",
-                type(exc).__name__,
-                escape_for_log(request.method),
-                escape_for_log(request.path),
-                request.id,
-                escape_for_log(exc),
-            )
-        elif status >= 400 and status != 404:
-            request_logger.warning(
-                "%s: %s %s (request id %s): %s",
-                _TITLES.get(status, status),
-                escape_for_log(request.method),
-                escape_for_log(request.path),
-                request.id,
-                escape_for_log(exc),
-            )
 
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+def _log(request: HttpRequest, exc: BaseException, response: HttpResponseBase) -> None:
+    """One record for the error response, worded as Django's `response_for_exception`."""
+    path = request.path
+    if isinstance(exc, Http404):
+        log_response("Not Found: %s", path, response=response, request=request)
+    elif isinstance(exc, PermissionDenied):
+        log_response(
+            "Forbidden (Permission denied): %s",
+            path,
+            response=response,
+            request=request,
+            exception=exc,
+        )
+    elif isinstance(exc, BadRequest):
+        log_response("%s: %s", str(exc), path, response=response, request=request, exception=exc)
+    elif isinstance(exc, SuspiciousOperation) and not isinstance(exc, RequestDataTooBig):
+        # On legato.security.<class>, as Django's django.security.<class>.
+        log_response(
+            "%s",
+            str(exc),
+            response=response,
+            request=request,
+            logger=logging.getLogger(f"legato.security.{type(exc).__name__}"),
+            level=logging.ERROR,
+            exception=exc,
+        )
+    else:
+        # A server error with its traceback; 413 and 504 say what the status says.
+        failed = response.status_code >= 500 and not isinstance(exc, RequestTimeout)
+        log_response(
+            "%s: %s",
+            response.reason_phrase,
+            path,
+            response=response,
+            request=request,
+            exception=exc if failed else None,
+        )

@@ -172,18 +172,18 @@ class WebSocketHandler:
         host = ws.headers.get("host")
         if host is not None and not self.allowed_hosts.is_allowed(host):
             security_logger.warning(
-                "Refused websocket %s: Host %r is not in allowed_hosts.",
+                "Refused websocket %s: Host '%s' is not in allowed_hosts.",
                 escape_for_log(ws.path),
-                host,
+                escape_for_log(host),
             )
             return 400, "Invalid Host header."
         origin = ws.headers.get("origin")
         if not self.origins.allows(origin, host):
             security_logger.warning(
-                "Refused websocket %s: Origin %r is neither this host nor in "
+                "Refused websocket %s: Origin '%s' is neither this host nor in "
                 "allowed_origins (cross-site WebSocket hijacking protection).",
                 escape_for_log(ws.path),
-                origin,
+                escape_for_log(origin),
             )
             return 403, "Origin not allowed."
         return None

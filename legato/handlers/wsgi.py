@@ -37,6 +37,7 @@ from legato.exceptions import BadRequest, SuspiciousOperation
 from legato.handlers._wsgi_body import body_for
 from legato.handlers.base import Pipeline
 from legato.handlers.chain import ChainMode
+from legato.handlers.request_log import log_unlogged
 from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase
@@ -172,6 +173,8 @@ class _Worker:
         token = current_resolver.set(self.pipeline.resolver)
         try:
             response = self._response_for(request, environ)
+            if response.status_code >= 400:
+                log_unlogged(response, request)  # a 404 a view returned, say
             return body_for(request, response, start_response, self.loop, self.pipeline.thread_pool)
         except BaseException:
             request.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import warnings
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -29,6 +30,7 @@ from typing import Protocol, TypeVar, cast
 
 from legato.http.response_base import HttpResponseBase, run_closers
 from legato.http.response_headers import HeaderSource
+from legato.sync import async_to_sync
 
 __all__ = ["RunSync", "StreamSource", "StreamingHttpResponse"]
 
@@ -128,7 +130,25 @@ class StreamingHttpResponse(HttpResponseBase):
         return b""
 
     def __iter__(self) -> Iterator[bytes]:
-        return self.iter_chunks()
+        """Every chunk as bytes, for sync code; an async source is read whole first.
+
+        As in Django, iterating a stream of an async iterator in sync code (a test, a
+        sync caller) warns and consumes it all, on an event loop of its own, before the
+        first chunk: it cannot stream there. Servers use `iter_chunks`/`aiter_chunks`.
+        """
+        iterator = self._async_iterator
+        if iterator is None:
+            return self.iter_chunks()
+        warnings.warn(
+            "StreamingHttpResponse must consume asynchronous iterators in order to serve "
+            "them synchronously. Use a synchronous iterator instead.",
+            Warning,
+            stacklevel=2,
+        )
+        return iter(async_to_sync(self._read_all)(iterator))
+
+    async def _read_all(self, iterator: AsyncIterator[object]) -> list[bytes]:
+        return [self.make_bytes(part) async for part in iterator]
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self.aiter_chunks()

@@ -8,19 +8,26 @@ a middleware that only adds a header costs a function call per request, not a co
 and an exception guard. A subclass that writes its own `__call__` wraps the call itself:
 it is declared an ordinary layer (`hook_style = False`) when the class is created.
 
-`def` hooks run in the app's thread pool, as any sync code in Legato does, because they
-may block. A class whose sync hooks only compute (no I/O, no locks held for long) says so
-with `nonblocking = True`; they then run on the event loop, with no thread hop. Legato's
-built-in middleware are written that way.
+Called directly, as a Django-style unit test does (`XFrameOptionsMiddleware(get_response)
+(request)`), an instance runs `process_request`, `get_response` and `process_response` as
+Django's `MiddlewareMixin.__call__` does: a sync call given a sync `get_response`, an
+awaitable given an async one. The chain never makes that call, so it costs the chain
+nothing.
+
+In the chain, `def` hooks run in the app's thread pool, as any sync code in Legato does,
+because they may block. A class whose sync hooks only compute (no I/O, no locks held for
+long) says so with `nonblocking = True`; they then run on the event loop, with no thread
+hop. Legato's built-in middleware are written that way.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
 from legato._names import dotted_name
+from legato.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction, sync_to_async
 
 __all__ = ["Middleware"]
 
@@ -62,8 +69,47 @@ class Middleware:
             cls.hook_style = False
 
     def __init__(self, get_response: Callable[..., Any]) -> None:
-        # Kept for Django compatibility; Legato calls the hooks, never this.
+        # The chain calls the hooks and never this; `__call__` does, as Django's mixin.
         self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode and type(self).__call__ is Middleware.__call__:
+            # Django's mark: an async caller sees it must await this middleware.
+            markcoroutinefunction(self)
+
+    def __call__(self, request: Any) -> Any:
+        """Handle `request` through this middleware alone, as Django's mixin does."""
+        if self.async_mode:
+            return self._acall(request)
+        response = None
+        process_request = getattr(self, "process_request", None)
+        if process_request is not None:
+            response = _sync_result(process_request(request))
+        if response is None:
+            response = self.get_response(request)
+        process_response = getattr(self, "process_response", None)
+        if process_response is not None:
+            response = _sync_result(process_response(request, response))
+        return response
+
+    async def _acall(self, request: Any) -> Any:
+        response = None
+        process_request = getattr(self, "process_request", None)
+        if process_request is not None:
+            response = await self._async_call(process_request, request)
+        if response is None:
+            response = await self.get_response(request)
+        process_response = getattr(self, "process_response", None)
+        if process_response is not None:
+            response = await self._async_call(process_response, request, response)
+        return response
+
+    async def _async_call(self, hook: Callable[..., Any], *args: Any) -> Any:
+        """Await an async hook; run a sync one in a thread, unless it is `nonblocking`."""
+        if iscoroutinefunction(hook):
+            return await hook(*args)
+        if self.nonblocking:
+            return hook(*args)
+        return await sync_to_async(hook)(*args)
 
     @classmethod
     def configure(cls: type[M], **options: Any) -> Callable[[Callable[..., Any]], M]:
@@ -90,6 +136,17 @@ class Middleware:
 
     def __repr__(self) -> str:
         return f"<{dotted_name(type(self))}>"
+
+
+def _sync_result(answer: Any) -> Any:
+    """What a hook gave, run to its end if it is a coroutine (an `async def` hook)."""
+    if inspect.iscoroutine(answer):
+        return async_to_sync(_awaited)(answer)
+    return answer
+
+
+async def _awaited(answer: Awaitable[Any]) -> Any:
+    return await answer
 
 
 def _unused_get_response(request: Any) -> Any:

@@ -16,18 +16,22 @@ subdomain `"https://*.example.com"`), and views decorated with
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from legato._logsafe import escape_for_log
 from legato.exceptions import ImproperlyConfigured
-from legato.handlers.errors import plain_error_response, security_logger
+from legato.handlers.errors import plain_error_response
+from legato.handlers.request_log import log_response
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase
 from legato.middleware.base import Middleware
 
 __all__ = ["CsrfViewMiddleware"]
+
+# A child of legato.security, as Django's django.security.csrf.
+csrf_logger = logging.getLogger("legato.security.csrf")
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _ALLOWED_SITES = frozenset({"same-origin", "none"})  # "none": typed in, a bookmark
@@ -59,14 +63,16 @@ class CsrfViewMiddleware(Middleware):
         if reason is None:
             return None
         # The reason describes the client's own request, so it is safe to show it.
-        security_logger.warning(
-            "Forbidden (CSRF): %s %s (request id %s): %s",
-            escape_for_log(request.method),
-            escape_for_log(request.path),
-            request.id,
-            escape_for_log(reason),
+        response = plain_error_response(request, 403, reason)
+        log_response(
+            "Forbidden (%s): %s",
+            reason,
+            request.path,
+            response=response,
+            request=request,
+            logger=csrf_logger,
         )
-        return plain_error_response(request, 403, reason)
+        return response
 
     def _refusal(self, request: HttpRequest) -> str | None:
         """Why the request must be refused, or None if it may go on."""

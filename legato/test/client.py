@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from http.cookies import SimpleCookie
@@ -25,6 +26,7 @@ from legato.test.lifespan import LifespanSession
 from legato.test.response import TestResponse
 from legato.test.streaming import Event, StreamingTestResponse
 from legato.test.websocket import AsyncWebSocketSession, WebSocketSession, open_session
+from legato.urls.resolver import Resolver, ResolverMatch
 
 __all__ = ["MULTIPART_CONTENT", "AsyncClient", "Client", "TestResponse"]
 
@@ -215,7 +217,7 @@ class AsyncClient:
             request_exception_observer.reset(token)
         if captured and self.raise_request_exception:
             raise captured[0]
-        response = exchange.response(spec)
+        response = exchange.response(spec, scope, self._resolver_for(scope))
         self._store_cookies(response)
         return response
 
@@ -233,6 +235,13 @@ class AsyncClient:
             response = await self._send(spec)
         response.redirect_chain = chain
         return response
+
+    def _resolver_for(self, scope: dict[str, Any]) -> Callable[[], ResolverMatch] | None:
+        """How `response.resolver_match` resolves this request's path, for a Legato App."""
+        resolver = getattr(self.app, "resolver", None)
+        if not isinstance(resolver, Resolver):
+            return None
+        return functools.partial(resolver.resolve, scope["path"])
 
     def _cookie_header(self) -> str | None:
         pairs = [f"{key}={morsel.coded_value}" for key, morsel in sorted(self.cookies.items())]
@@ -355,6 +364,7 @@ class _Exchange:
         self.status: int | None = None
         self.raw_headers: list[tuple[bytes, bytes]] = []
         self.chunks: list[bytes] = []
+        self.streamed = False  # the body came in parts (more_body), as a stream does
 
     async def receive(self) -> dict[str, Any]:
         if not self.body_sent:
@@ -369,10 +379,17 @@ class _Exchange:
             self.raw_headers = list(message.get("headers", []))
         elif message["type"] == "http.response.body":
             self.chunks.append(bytes(message.get("body", b"")))
-            if not message.get("more_body", False):
+            if message.get("more_body", False):
+                self.streamed = True
+            else:
                 self.done.set()
 
-    def response(self, spec: _RequestSpec) -> TestResponse:
+    def response(
+        self,
+        spec: _RequestSpec,
+        scope: dict[str, Any],
+        resolve: Callable[[], ResolverMatch] | None,
+    ) -> TestResponse:
         if self.status is None:
             raise AssertionError(
                 f"The app sent no response to {spec.method} {spec.url}; an ASGI app must send "
@@ -380,7 +397,14 @@ class _Exchange:
             )
         self.done.set()
         return TestResponse.from_asgi(
-            self.status, self.raw_headers, b"".join(self.chunks), method=spec.method, url=spec.url
+            self.status,
+            self.raw_headers,
+            b"".join(self.chunks),
+            method=spec.method,
+            url=spec.url,
+            scope=scope,
+            chunks=[chunk for chunk in self.chunks if chunk] if self.streamed else None,
+            resolve=resolve,
         )
 
 

@@ -1,10 +1,19 @@
-"""Run an app's ASGI lifespan around a test client's use, as a server would."""
+"""Run an app's ASGI lifespan around a test client's use, as a server would.
+
+A start-up that fails raises in the test: a configuration error (a middleware factory
+that returns None, say) as the ImproperlyConfigured the app raised, as Django's client
+does; anything else as `LifespanFailed`, chained to the app's exception when it is a
+Legato app (which reports it through `startup_failure_observer`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
+
+from legato.exceptions import ImproperlyConfigured
+from legato.lifespan import startup_failure_observer
 
 __all__ = ["LifespanFailed", "LifespanSession"]
 
@@ -31,11 +40,18 @@ class LifespanSession:
         self._to_app = asyncio.Queue()
         self._from_app = asyncio.Queue()
         scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": self.state}
-        self._task = asyncio.create_task(self.app(scope, self._to_app.get, self._from_app.put))
+        failures: list[BaseException] = []
+        # The task copies the context now: the app sees the observer, this context keeps none.
+        token = startup_failure_observer.set(failures.append)
+        try:
+            lifespan = self.app(scope, self._to_app.get, self._from_app.put)
+            self._task = asyncio.create_task(lifespan)
+        finally:
+            startup_failure_observer.reset(token)
         await self._to_app.put({"type": "lifespan.startup"})
         reply = await self._reply()
         if reply["type"] == "lifespan.startup.failed":
-            raise LifespanFailed(reply.get("message", "start-up failed"))
+            _raise_startup_failure(reply.get("message", "start-up failed"), failures)
 
     async def stop(self) -> None:
         if self._task is None or self._to_app is None:
@@ -59,3 +75,10 @@ class LifespanSession:
         getter.cancel()
         task.result()  # re-raise what the app raised
         raise LifespanFailed("The app's lifespan handler returned without answering.")
+
+
+def _raise_startup_failure(message: str, failures: list[BaseException]) -> None:
+    cause = failures[0] if failures else None
+    if isinstance(cause, ImproperlyConfigured):
+        raise cause
+    raise LifespanFailed(message) from cause

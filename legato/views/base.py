@@ -8,19 +8,28 @@ which without calling it. Mixing the two raises ImproperlyConfigured at
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from legato._logsafe import escape_for_log
 from legato.exceptions import ImproperlyConfigured
+from legato.handlers.request_log import log_response
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from legato.sync import iscoroutinefunction
 
 __all__ = ["View"]
 
-logger = logging.getLogger("legato.request")
+
+class _ClassOnly:
+    """A classmethod that instances do not have, as Django's `classonlymethod`."""
+
+    def __init__(self, method: Any) -> None:  # a classmethod, which mypy sees as its function
+        self.method: classmethod[Any, Any, Any] = method
+
+    def __get__(self, instance: object, owner: type) -> Callable[..., Any]:
+        if instance is not None:
+            raise AttributeError("This method is available only on the class, not on instances.")
+        return self.method.__get__(None, owner)
 
 
 class View:
@@ -52,9 +61,14 @@ class View:
             )
         return next(iter(kinds.values()))
 
+    @_ClassOnly
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
-        """Return a view function that makes a fresh instance per request."""
+        """Return a view function that makes a fresh instance per request.
+
+        The function is named `view`, as Django's is (`view_class` names the class), and
+        carries what decorators set on `dispatch` (`@csrf_exempt`), as Django's does.
+        """
         for key in initkwargs:
             if key in cls.http_method_names:
                 raise TypeError(
@@ -74,8 +88,9 @@ class View:
         view.view_initkwargs = initkwargs  # type: ignore[attr-defined]
         view.__doc__ = cls.__doc__
         view.__module__ = cls.__module__
-        view.__qualname__ = f"{cls.__qualname__}.as_view"
-        view.__name__ = cls.__name__
+        view.__qualname__ = f"{cls.as_view.__qualname__}.<locals>.view"
+        view.__annotations__ = cls.dispatch.__annotations__
+        view.__dict__.update(_decorator_marks(cls.dispatch))
         return view
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
@@ -95,12 +110,15 @@ class View:
         return handler(request, *args, **kwargs)
 
     def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        logger.warning(
+        response = HttpResponseNotAllowed(self._allowed_methods())
+        log_response(
             "Method Not Allowed (%s): %s",
-            escape_for_log(request.method),
-            escape_for_log(request.path),
+            request.method,
+            request.path,
+            response=response,
+            request=request,
         )
-        return self._answer(HttpResponseNotAllowed(self._allowed_methods()))
+        return self._answer(response)
 
     def options(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         response = HttpResponse()
@@ -140,6 +158,17 @@ def _async_view(cls: type[View], initkwargs: dict[str, Any]) -> Callable[..., An
         return await instance.dispatch(request, *args, **kwargs)
 
     return view
+
+
+# Set by functools.wraps or by asgiref's marker: they describe `dispatch` itself, and
+# copied onto the view they would make it look like `dispatch` (its signature, sync or async).
+_NOT_MARKS = frozenset({"__wrapped__", "_is_coroutine", "_is_coroutine_marker"})
+
+
+def _decorator_marks(dispatch: Callable[..., Any]) -> dict[str, Any]:
+    """What decorators set on `dispatch` (`csrf_exempt = True`, ...), to copy onto the view."""
+    marks = getattr(dispatch, "__dict__", {})
+    return {name: value for name, value in marks.items() if name not in _NOT_MARKS}
 
 
 def _check_setup(instance: View) -> None:

@@ -7,11 +7,10 @@ a thread) and a sync view sync (so it still runs in the thread pool).
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from legato._logsafe import escape_for_log
+from legato.handlers.request_log import log_response
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase, HttpResponseNotAllowed
 from legato.sync import iscoroutinefunction, sync_to_async
@@ -29,7 +28,6 @@ __all__ = [
     "xframe_options_sameorigin",
 ]
 
-logger = logging.getLogger("legato.request")
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 
 
@@ -38,12 +36,15 @@ def require_http_methods(methods: Sequence[str]) -> Callable[[ViewT], ViewT]:
     allowed = [method.upper() for method in methods]
 
     def refuse(request: HttpRequest) -> HttpResponseNotAllowed:
-        logger.warning(
+        response = HttpResponseNotAllowed(allowed)
+        log_response(
             "Method Not Allowed (%s): %s",
-            escape_for_log(request.method),
-            escape_for_log(request.path),
+            request.method,
+            request.path,
+            response=response,
+            request=request,
         )
-        return HttpResponseNotAllowed(allowed)
+        return response
 
     def decorator(view: ViewT) -> ViewT:
         if iscoroutinefunction(view):

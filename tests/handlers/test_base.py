@@ -102,3 +102,16 @@ def test_an_unawaited_coroutine_is_named_closed_and_the_fix_given() -> None:
     with pytest.raises(ValueError, match="You may need to add an 'await' into your view"):
         check_response(coroutine, match_for(answers))
     assert coroutine.cr_frame is None  # closed: no "never awaited" warning follows
+
+
+class CallableView:
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+
+def test_a_callable_instance_view_is_named_by_its_call_method() -> None:
+    with pytest.raises(ValueError, match="didn't return") as failed:
+        check_response(None, match_for(CallableView()))
+    assert str(failed.value).startswith(
+        "The view tests.handlers.test_base.CallableView.__call__ didn't return an HttpResponse"
+    )

@@ -112,7 +112,7 @@ def test_a_response_hook_returning_none_is_a_clear_500(
     response = both(lambda: App([path("", view)], middleware=[ForgetsToReturn])).get("/")
     assert response.status == 500
     message = "ForgetsToReturn.process_response returned NoneType instead of a response"
-    logged = [record for record in caplog.records if message in record.getMessage()]
+    logged = [r for r in caplog.records if r.exc_info and message in str(r.exc_info[1])]
     assert len(logged) == 2  # once per server
 
 

@@ -267,6 +267,13 @@ def test_streaming_iter_chunks_of_async_iterator_is_a_clear_error() -> None:
     asyncio.run(source.aclose())  # type: ignore[attr-defined]
 
 
+def test_streaming_sync_iteration_of_an_async_iterator_consumes_it_with_a_warning() -> None:
+    response = StreamingHttpResponse(agen("a", b"b"))
+    with pytest.warns(Warning, match="must consume asynchronous iterators") as caught:
+        assert list(response) == [b"a", b"b"]
+    assert caught[0].filename == __file__  # points at the caller, as Django's does
+
+
 def test_streaming_non_iterable_is_a_clear_error() -> None:
     with pytest.raises(TypeError, match="iterable or an async iterable"):
         StreamingHttpResponse(42)  # type: ignore[arg-type]

@@ -6,14 +6,16 @@ in tests/handlers/test_hook_layer.py.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
 import pytest
 
 from legato import App
-from legato.http import HttpRequest, HttpResponse, HttpResponseBase
+from legato.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from legato.middleware import Middleware
+from legato.sync import iscoroutinefunction
 from legato.test import Client
 from legato.urls import path
 from tests.handlers.test_hook_layer import trail, view
@@ -101,3 +103,70 @@ class OwnCall(Middleware):
 def test_a_subclass_with_its_own_call_is_an_ordinary_layer() -> None:
     with Client(App([path("", view)], middleware=[OwnCall])) as client:
         assert client.get("/")["X-Own-Call"] == "yes"
+
+
+class Tagging(Middleware):
+    """Marks the request on the way in and the response on the way out; may answer early."""
+
+    def process_request(self, request: HttpRequest) -> HttpResponseBase | None:
+        trail(request).append("request")
+        return HttpResponse("early") if request.GET.get("early") else None
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> Any:
+        response["X-Tagged"] = ",".join(trail(request))
+        return response
+
+
+class AsyncTagging(Middleware):
+    async def process_response(self, request: HttpRequest, response: HttpResponseBase) -> Any:
+        response["X-Tagged"] = "async"
+        return response
+
+
+def answer(request: HttpRequest) -> HttpResponse:
+    trail(request).append("view")
+    return HttpResponse("view")
+
+
+async def async_answer(request: HttpRequest) -> HttpResponse:
+    return answer(request)
+
+
+def test_an_instance_called_with_a_sync_get_response_answers_at_once() -> None:
+    middleware = Tagging(answer)
+    response = middleware(HttpRequest())
+    assert response.content == b"view"
+    assert response["X-Tagged"] == "request,view"
+    assert not iscoroutinefunction(middleware)
+
+
+def test_an_instance_called_directly_stops_at_process_requests_answer() -> None:
+    request = HttpRequest()
+    request.GET = QueryDict("early=1")
+    response = Tagging(answer)(request)
+    assert response.content == b"early"
+    assert response["X-Tagged"] == "request"
+
+
+def test_an_instance_called_with_an_async_get_response_returns_an_awaitable() -> None:
+    middleware = Tagging(async_answer)
+    assert iscoroutinefunction(middleware)  # Django's mark: callers know to await it
+    response = asyncio.run(middleware(HttpRequest()))
+    assert response["X-Tagged"] == "request,view"
+
+
+def test_an_async_hook_runs_whichever_get_response_the_instance_has() -> None:
+    assert AsyncTagging(answer)(HttpRequest())["X-Tagged"] == "async"
+    assert asyncio.run(AsyncTagging(async_answer)(HttpRequest()))["X-Tagged"] == "async"
+
+
+def test_the_call_keeps_the_base_and_its_plain_subclasses_hook_style() -> None:
+    assert Middleware.hook_style is True
+    assert Tagging.hook_style is True
+    assert OwnCall.hook_style is False
+
+    class SyncOwnCall(Middleware):
+        def __call__(self, request: HttpRequest) -> Any:
+            return self.get_response(request)
+
+    assert not iscoroutinefunction(SyncOwnCall(async_answer))  # its own __call__ decides

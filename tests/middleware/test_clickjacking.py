@@ -75,3 +75,13 @@ def test_an_unknown_value_is_refused() -> None:
     app = App(ROUTES, middleware=[XFrameOptionsMiddleware.configure(x_frame_options="ALLOW")])
     with pytest.raises(ImproperlyConfigured, match="'DENY' or 'SAMEORIGIN'"):
         app.build()
+
+
+def test_an_instance_called_directly_adds_the_header_as_in_a_django_unit_test() -> None:
+    def get_response(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("page")
+
+    assert XFrameOptionsMiddleware(get_response)(HttpRequest())["X-Frame-Options"] == "DENY"
+    exempt = HttpResponse()
+    exempt.xframe_options_exempt = True  # type: ignore[attr-defined]
+    assert "X-Frame-Options" not in XFrameOptionsMiddleware(lambda request: exempt)(HttpRequest())

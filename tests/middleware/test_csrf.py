@@ -106,7 +106,8 @@ def test_the_refusal_says_why_to_the_client_and_in_the_log(
     assert json.loads(data.body)["detail"].endswith(
         "add it to CsrfViewMiddleware's trusted_origins."
     )
-    assert "Forbidden (CSRF): POST /form/" in caplog.text
+    assert "Forbidden (CSRF check failed: a cross-site POST from https://evil.test" in caplog.text
+    assert "): /form/" in caplog.text
 
 
 def test_a_malformed_wildcard_is_refused_when_the_app_starts() -> None:
@@ -158,3 +159,11 @@ def test_without_fetch_metadata_only_this_host_or_a_trusted_origin_passes(
             or lowered == "https://partner.example"
             or lowered.endswith(".example.org")
         )
+
+
+def test_an_instance_called_directly_passes_the_request_on() -> None:
+    # Django's CSRF checks run in process_view, which a direct call does not reach.
+    def get_response(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("page")
+
+    assert CsrfViewMiddleware(get_response)(HttpRequest()).content == b"page"

@@ -104,3 +104,12 @@ def test_a_bad_option_fails_when_the_app_starts(options: dict[str, object], mess
     app = App([path("", page)], middleware=[SecurityMiddleware.configure(**options)])
     with pytest.raises(ImproperlyConfigured, match=message):
         app.build()
+
+
+def test_an_instance_called_directly_adds_the_headers_as_in_a_django_unit_test() -> None:
+    def get_response(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("page")
+
+    response = SecurityMiddleware(get_response)(HttpRequest())
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"

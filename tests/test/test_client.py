@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from legato import App
-from legato.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from legato.exceptions import ImproperlyConfigured
+from legato.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from legato.lifespan import StartupFailed
 from legato.test import AsyncClient, Client
 from legato.test.lifespan import LifespanFailed
 from legato.urls import path
+from legato.urls.resolver import Resolver404
 
 
 async def echo(request: HttpRequest) -> JsonResponse:
@@ -139,6 +150,49 @@ def test_failing_startup_names_the_hook() -> None:
         pass
 
 
+def test_failing_startup_chains_the_apps_exception() -> None:
+    def connect_to_database() -> None:
+        raise ConnectionError("refused")
+
+    with pytest.raises(LifespanFailed) as failed, Client(App([], on_startup=[connect_to_database])):
+        pass
+    assert isinstance(failed.value.__cause__, StartupFailed)
+
+
+def returns_none(get_response: Any) -> None:
+    return None
+
+
+def neither_sync_nor_async(get_response: Any) -> Any:
+    return get_response
+
+
+neither_sync_nor_async.sync_capable = False  # type: ignore[attr-defined]
+neither_sync_nor_async.async_capable = False  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [(returns_none, "returned None"), (neither_sync_nor_async, "at least one of")],
+)
+@pytest.mark.parametrize("client_class", [Client, AsyncClient])
+def test_a_configuration_error_at_startup_raises_improperly_configured(
+    factory: Any, message: str, client_class: type[Client] | type[AsyncClient]
+) -> None:
+    app = App([path("", echo)], middleware=[factory])
+    with pytest.raises(ImproperlyConfigured, match=message):
+        asyncio.run(_enter(client_class, app))
+
+
+async def _enter(client_class: type[Client] | type[AsyncClient], app: App) -> None:
+    if client_class is AsyncClient:
+        async with AsyncClient(app):
+            pass
+    else:
+        with Client(app):  # its own loop, in its own thread
+            pass
+
+
 def test_client_without_with_starts_lazily_and_closes() -> None:
     events: list[str] = []
     app = App([path("", echo)], on_startup=[lambda: events.append("up")])
@@ -157,3 +211,74 @@ async def test_async_client_has_the_same_api() -> None:
         assert response.json()["POST"] == {"k": ["v"]}
         await client.get("/set/")
         assert (await client.get("/read/")).text == "oatmeal"
+
+
+async def item(request: HttpRequest, pk: int) -> HttpResponse:
+    return HttpResponse(f"item {pk}")
+
+
+async def stream_async(request: HttpRequest) -> StreamingHttpResponse:
+    async def parts() -> AsyncIterator[str]:
+        yield "a"
+        yield "b"
+
+    return StreamingHttpResponse(parts())
+
+
+def stream_sync(request: HttpRequest) -> StreamingHttpResponse:
+    return StreamingHttpResponse(iter(["a", "b"]))
+
+
+def described_app() -> App:
+    return App(
+        [
+            path("items/<int:pk>/", item, name="item"),
+            path("stream/async/", stream_async),
+            path("stream/sync/", stream_sync),
+        ]
+    )
+
+
+def test_resolver_match_is_the_requests_route_as_in_django() -> None:
+    with Client(described_app()) as client:
+        match = client.get("/items/5/").resolver_match
+    assert (match.func, match.kwargs, match.url_name, match.route) == (
+        item,
+        {"pk": 5},
+        "item",
+        "items/<int:pk>/",
+    )
+
+
+def test_resolver_match_of_a_path_without_a_route_raises_resolver404() -> None:
+    with Client(described_app()) as client:
+        response = client.get("/nowhere/")
+    with pytest.raises(Resolver404):
+        response.resolver_match  # noqa: B018 - resolved when read
+
+
+def test_response_request_is_the_scope_the_client_sent() -> None:
+    with Client(described_app()) as client:
+        response = client.get("/items/5/", {"q": "x"})
+    assert response.request["path"] == "/items/5/"
+    assert response.request["method"] == "GET"
+    assert response.request["query_string"] == b"q=x"
+    assert response.request["url"] == "/items/5/"
+
+
+@pytest.mark.parametrize("url", ["/stream/async/", "/stream/sync/"])
+def test_a_streamed_body_is_iterable_from_the_sync_client(url: str) -> None:
+    with Client(described_app()) as client:
+        response = client.get(url)
+    assert response.streaming
+    assert list(response.streaming_content) == [b"a", b"b"]
+    assert b"".join(response) == b"ab"
+    assert response.content == b"ab"  # kept, unlike Django: the whole body is here
+
+
+def test_a_body_sent_at_once_is_not_streaming() -> None:
+    with Client(described_app()) as client:
+        response = client.get("/items/5/")
+    assert not response.streaming
+    with pytest.raises(AttributeError, match="not streamed"):
+        response.streaming_content  # noqa: B018
