@@ -59,9 +59,10 @@ class SecretKeys:
     def __post_init__(self) -> None:
         for key in (self.secret_key, *self.fallbacks):
             if not isinstance(key, str) or not key:
+                got = "an empty string" if key == "" else f"a {type(key).__name__}"
                 raise ImproperlyConfigured(
-                    f"Secret keys must be non-empty strings (got a {type(key).__name__}): "
-                    "set App(secret_key=...) and secret_key_fallbacks to strings."
+                    f"Secret keys must be non-empty strings, got {got}: set "
+                    "App(secret_key=...) and each of secret_key_fallbacks to a long random string."
                 )
 
     @classmethod
