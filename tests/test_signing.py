@@ -87,7 +87,8 @@ def test_signed_cookie_missing_raises_key_error_or_gives_default(keys: SecretKey
     "tamper",
     [
         lambda signed: signed.replace("Ada", "Bob", 1),
-        lambda signed: signed[:-1] + ("A" if signed[-1] != "A" else "B"),
+        # Not the last character: in base64 its low bits may be padding, unused.
+        lambda signed: signed[:-10] + ("A" if signed[-10] != "A" else "B") + signed[-9:],
         lambda signed: signed.rsplit(".", 1)[0],  # signature cut off
         lambda signed: "Ada",
         lambda signed: "",
