@@ -39,6 +39,7 @@ from legato.handlers.wsgi import WSGIHandler
 from legato.http.body import RequestLimits
 from legato.http.hosts import AllowedHosts
 from legato.lifespan import Hook, Lifespan, LifespanFactory, Resource, serve_lifespan
+from legato.signing import SecretKeys
 from legato.sync import ThreadPool
 from legato.urls.resolver import Resolver
 from legato.views.adapt import adapt_view
@@ -267,6 +268,9 @@ class App:
                 ),
                 allowed_hosts=AllowedHosts(config.allowed_hosts),
                 append_slash=config.append_slash,
+                secret_keys=SecretKeys.from_settings(
+                    config.secret_key, config.secret_key_fallbacks
+                ),
             )
         return self._core
 

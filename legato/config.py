@@ -48,6 +48,11 @@ class Config:
     request_head_min_rate: float | None = 500.0
     request_body_timeout: float | None = 20.0
     request_body_min_rate: float | None = 500.0
+    # Signing (legato/signing.py): values are signed with secret_key and accepted when
+    # signed with it or a fallback (Django's SECRET_KEY_FALLBACKS, for rotating keys).
+    # Kept out of the repr, so that no log or debug page shows them.
+    secret_key: str | None = dataclasses.field(default=None, repr=False)
+    secret_key_fallbacks: tuple[str, ...] = dataclasses.field(default=(), repr=False)
 
     @classmethod
     def from_arguments(
@@ -115,4 +120,6 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "request_head_min_rate": _optional(float),
     "request_body_timeout": _optional(float),
     "request_body_min_rate": _optional(float),
+    "secret_key": _optional(str),
+    "secret_key_fallbacks": _names,
 }

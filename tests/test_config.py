@@ -59,3 +59,24 @@ def test_request_limits_parse_from_the_environment() -> None:
     assert config.max_request_head_size is None
     assert config.request_body_min_rate == 250.0
     assert config.request_head_timeout == 20.0
+
+
+def test_secret_keys_have_environment_overrides() -> None:
+    environ = {"LEGATO_SECRET_KEY": "from-env", "LEGATO_SECRET_KEY_FALLBACKS": "old-1, old-2"}
+    config = Config.from_arguments({"secret_key": "in-code"}, environ=environ)
+    assert config.secret_key == "from-env"
+    assert config.secret_key_fallbacks == ("old-1", "old-2")
+    assert Config.from_arguments({}, environ={"LEGATO_SECRET_KEY": ""}).secret_key is None
+
+
+def test_secret_keys_are_tuples_and_stay_out_of_the_repr() -> None:
+    config = Config.from_arguments(
+        {"secret_key": "s3cret", "secret_key_fallbacks": ["old-s3cret"]}, environ={}
+    )
+    assert config.secret_key_fallbacks == ("old-s3cret",)
+    assert "s3cret" not in repr(config)
+
+
+def test_empty_secret_key_fails_at_start_up() -> None:
+    with pytest.raises(ImproperlyConfigured, match="non-empty strings"):
+        App([], secret_key="").core()

@@ -35,6 +35,7 @@ from legato.handlers.shutdown import HttpShutdown, send_unavailable
 from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponse, HttpResponseBase, StreamingHttpResponse
+from legato.signing import current_keys
 from legato.urls.reverse import current_resolver
 
 __all__ = ["ASGIHandler", "ClientDisconnected", "Receive", "Scope", "Send"]
@@ -61,6 +62,7 @@ class ASGIHandler:
         self.resolver = core.resolver
         self.limits = limits = core.limits
         self.allowed_hosts = core.allowed_hosts
+        self.secret_keys = core.secret_keys
         self.thread_pool = core.thread_pool
         self.run_sync = core.thread_pool.run
         self.disconnects = DisconnectWatcher()
@@ -77,6 +79,9 @@ class ASGIHandler:
             return
         request, ready = self._request_for(scope)
         token = current_resolver.set(self.resolver)
+        # For signed cookies (legato/signing.py); 0.1 us per request, set even when None
+        # so that an app without a key never signs with another app's.
+        keys_token = current_keys.set(self.secret_keys)
         disconnects = self.disconnects
         disconnects.enter(task)
         try:
@@ -124,6 +129,7 @@ class ASGIHandler:
         finally:
             disconnects.leave(task)
             current_resolver.reset(token)
+            current_keys.reset(keys_token)
             if request.body_data is not None:  # uploaded files to close
                 request.close()
 

@@ -32,6 +32,7 @@ from legato.http.hosts import AllowedHosts
 from legato.http.redirects import escape_leading_slashes
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase, HttpResponsePermanentRedirect
+from legato.signing import SecretKeys
 from legato.sync import PoolCall, ThreadPool
 from legato.urls.resolver import Resolver, Resolver404, ResolverMatch
 
@@ -61,6 +62,7 @@ class Core:
     limits: RequestLimits
     allowed_hosts: AllowedHosts
     append_slash: bool = True
+    secret_keys: SecretKeys | None = None  # for signing; None: the app has no secret key
 
 
 class Pipeline:

@@ -41,6 +41,7 @@ from legato.handlers.request_log import log_unlogged
 from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase
+from legato.signing import current_keys
 from legato.urls.reverse import current_resolver
 
 if TYPE_CHECKING:
@@ -171,6 +172,7 @@ class _Worker:
             allowed_hosts=self.allowed_hosts,
         )
         token = current_resolver.set(self.pipeline.resolver)
+        keys_token = current_keys.set(self.pipeline.core.secret_keys)  # for signed cookies
         try:
             response = self._response_for(request, environ)
             if response.status_code >= 400:
@@ -181,6 +183,7 @@ class _Worker:
             raise
         finally:
             current_resolver.reset(token)
+            current_keys.reset(keys_token)
 
     def _response_for(self, request: HttpRequest, environ: Environ) -> HttpResponseBase:
         try:

@@ -18,10 +18,11 @@ import re
 import time
 from email.utils import formatdate
 from http.cookies import Morsel, SimpleCookie
+from typing import TypedDict
 
 from legato.http.response_headers import CONTROL_TEXT, BadHeaderError
 
-__all__ = ["delete_cookie", "parse_cookie", "set_cookie", "set_cookie_line"]
+__all__ = ["CookieOptions", "delete_cookie", "parse_cookie", "set_cookie", "set_cookie_line"]
 
 # \ooo octal escapes (what SimpleCookie writes for non-ASCII) or \x for any other char.
 _ESCAPE = re.compile(r"\\(?:([0-3][0-7]{2})|(.))", re.DOTALL)
@@ -55,6 +56,18 @@ def _unescape(match: re.Match[str]) -> str:
 
 
 # ---------------------------------------------------------------- Set-Cookie
+
+
+class CookieOptions(TypedDict, total=False):
+    """The keyword arguments of `set_cookie` after the value, for methods that pass them on."""
+
+    max_age: int | float | datetime.timedelta | None
+    expires: str | datetime.datetime | None
+    path: str | None
+    domain: str | None
+    secure: bool
+    httponly: bool
+    samesite: str | None
 
 
 def set_cookie(
@@ -173,5 +186,5 @@ def _lifetime(
 
 def _samesite(value: str) -> str:
     if value.lower() not in ("lax", "none", "strict"):
-        raise ValueError(f'samesite must be "lax", "none", or "strict" (got {value!r}).')
+        raise ValueError(f'samesite must be "lax", "none", or "strict". Got {value!r}.')
     return value

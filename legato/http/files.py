@@ -74,21 +74,38 @@ def _guess_content_type(filename: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def _remaining_size(filelike: IO[Any]) -> int | None:
+def _remaining_size(filelike: IO[Any], block_size: int) -> int | None:
     """Bytes left to read from the current position, when that can be known cheaply."""
-    seekable = getattr(filelike, "seekable", None)
-    if hasattr(filelike, "seek") and hasattr(filelike, "tell") and (not seekable or seekable()):
+    says_seekable = getattr(filelike, "seekable", None)
+    seekable = hasattr(filelike, "seek") and (not says_seekable or says_seekable())
+    if not hasattr(filelike, "tell"):
+        return _size_by_reading(filelike, block_size) if seekable else None
+    if seekable:
         start = filelike.tell()
-        end = filelike.seek(0, io.SEEK_END)
+        filelike.seek(0, io.SEEK_END)  # what seek() returns is not used: some give None
+        end = filelike.tell()
         filelike.seek(start)
         return int(end) - int(start)
     getbuffer = getattr(filelike, "getbuffer", None)
     if getbuffer is not None:
         return int(getbuffer().nbytes) - int(filelike.tell())
     name = getattr(filelike, "name", None)
-    if isinstance(name, str) and hasattr(filelike, "tell") and os.path.isfile(name):
+    if isinstance(name, str) and os.path.isfile(name):
         return os.path.getsize(name) - int(filelike.tell())
     return None
+
+
+def _size_by_reading(filelike: IO[Any], block_size: int) -> int:
+    """Read to the end counting, then seek back: for a file that can seek but not tell.
+
+    As Django does: seek(0, SEEK_END) could give the end, but without tell() nothing
+    gives the start, so the only way to the remaining size is to read it.
+    """
+    size = 0
+    while block := filelike.read(block_size):
+        size += len(block)
+    filelike.seek(-size, io.SEEK_END)
+    return size
 
 
 def _names_content_type(headers: HeaderSource | None) -> bool:
@@ -146,7 +163,7 @@ class FileResponse(StreamingHttpResponse):
 
     def set_headers(self, filelike: IO[Any]) -> None:
         """Set Content-Length, Content-Type and Content-Disposition from the file."""
-        size = _remaining_size(filelike)
+        size = _remaining_size(filelike, self.block_size)
         if size is not None:
             self.headers["Content-Length"] = size
         name = getattr(filelike, "name", "")

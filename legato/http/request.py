@@ -17,6 +17,7 @@ learned, so nothing is looked up twice: `host`, a Host value it checked against
 
 from __future__ import annotations
 
+import datetime
 import enum
 import re
 import uuid
@@ -35,6 +36,7 @@ from legato.http.headers import HttpHeaders, find_header, parse_header_parameter
 from legato.http.hosts import AllowedHosts, split_domain_port
 from legato.http.multipart import UploadedFile
 from legato.http.querydict import MultiValueDict, QueryDict
+from legato.signing import RAISE_ERROR, unsign_cookie
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -184,6 +186,20 @@ class HttpRequest:
     def COOKIES(self) -> dict[str, str]:
         header = self._header("HTTP_COOKIE", b"cookie")
         return parse_cookie(header) if header else {}
+
+    def get_signed_cookie(
+        self,
+        key: str,
+        default: Any = RAISE_ERROR,
+        salt: str = "",
+        max_age: float | datetime.timedelta | None = None,
+    ) -> Any:
+        """Return the value of a cookie set by `set_signed_cookie`, checked (legato/signing.py).
+
+        Missing: KeyError; tampered, expired or salted otherwise: BadSignature. With a
+        `default`, that is returned instead of either.
+        """
+        return unsign_cookie(self.COOKIES, key, default, salt, max_age)
 
     @_cached
     def GET(self) -> QueryDict:

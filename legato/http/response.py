@@ -45,6 +45,7 @@ from legato.http.streaming import RunSync, StreamingHttpResponse
 from legato.http.streaming import StreamSource as StreamSource
 
 __all__ = [
+    "MAX_URL_REDIRECT_LENGTH",
     "BadHeaderError",
     "DefaultHeaders",
     "FileResponse",
@@ -68,6 +69,10 @@ __all__ = [
 ]
 
 _BYTES_LIKE = (bytes, bytearray, memoryview)
+
+# Django's limit (django.utils.http): a longer target is refused, so that a URL taken
+# from a request can't make a redirect that clients and proxies choke on.
+MAX_URL_REDIRECT_LENGTH = 16_384
 
 
 # Bound once: the fast path below runs for most responses.
@@ -173,6 +178,12 @@ class HttpResponse(HttpResponseBase):
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._container)
 
+    def serialize(self) -> bytes:
+        """The headers, a blank line and the body, as Django's (no status line, no cookies)."""
+        return self.serialize_headers() + b"\r\n\r\n" + self.content
+
+    __bytes__ = serialize
+
     def write(self, content: object) -> None:
         chunk = self.make_bytes(content)
         length = self.tell() + len(chunk)
@@ -239,6 +250,20 @@ class HttpResponseRedirectBase(HttpResponse):
     ) -> None:
         super().__init__(**options)
         url = str(redirect_to)
+        # IRI to URI as Django: percent-encodes CR, LF and everything else not allowed.
+        # Set before the checks, as Django does, so that the repr of a refused redirect
+        # (a debug page shows the constructor's locals) names the URL it refused.
+        self["Location"] = quote(url, safe="/#%[]=:;$&()+,!?*@'~")
+        if preserve_request:
+            self.status_code = self.status_code_preserve_request
+        self._check_target(url)
+
+    def _check_target(self, url: str) -> None:
+        if len(url) > MAX_URL_REDIRECT_LENGTH:
+            raise DisallowedRedirect(
+                f"Unsafe redirect exceeding {MAX_URL_REDIRECT_LENGTH} characters "
+                f"({len(url)}): redirect to a shorter URL."
+            )
         try:
             scheme = urlsplit(url).scheme
         except ValueError as exc:
@@ -248,17 +273,16 @@ class HttpResponseRedirectBase(HttpResponse):
                 f"Unsafe redirect to URL with protocol {scheme!r}: redirect to a relative "
                 f"URL or one with a scheme in {self.allowed_schemes}."
             )
-        # IRI to URI as Django: percent-encodes CR, LF and everything else not allowed.
-        self["Location"] = quote(url, safe="/#%[]=:;$&()+,!?*@'~")
-        if preserve_request:
-            self.status_code = self.status_code_preserve_request
 
     @property
     def url(self) -> str:
         return self["Location"]
 
     def __repr__(self) -> str:
-        return f'{super().__repr__()[:-1]}, url="{self.url}">'
+        # No KeyError when Location could not be set (a URL that can't be encoded).
+        url = self.get("Location")
+        shown = "" if url is None else f', url="{url}"'
+        return f"{super().__repr__()[:-1]}{shown}>"
 
 
 class HttpResponseRedirect(HttpResponseRedirectBase):
@@ -308,8 +332,8 @@ class HttpResponseNotAllowed(HttpResponse):
 
     def __repr__(self) -> str:
         return (
-            f"<{type(self).__name__} [{self['Allow']}] status_code={self.status_code}, "
-            f'"{self.get("Content-Type")}">'
+            f"<{type(self).__name__} [{self['Allow']}] status_code={self.status_code}"
+            f"{self._content_type_for_repr}>"
         )
 
 

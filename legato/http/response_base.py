@@ -20,9 +20,11 @@ from contextlib import suppress
 from functools import lru_cache
 from http.client import responses
 from http.cookies import SimpleCookie
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Unpack
 
+from legato import signing
 from legato.http import cookies
+from legato.http.cookies import CookieOptions
 from legato.http.response_headers import CONTROL_TEXT, BadHeaderError, HeaderSource, ResponseHeaders
 
 __all__ = ["DEFAULT_CHARSET", "HttpResponseBase", "ResponseOptions", "run_closers"]
@@ -48,9 +50,9 @@ def _status_code(status: int | str) -> int:
     try:
         code = int(status)
     except (ValueError, TypeError):
-        raise TypeError(f"HTTP status code must be an integer (got {status!r}).") from None
+        raise TypeError(f"HTTP status code must be an integer. Got {status!r}.") from None
     if not 100 <= code <= 599:
-        raise ValueError(f"HTTP status code must be an integer from 100 to 599 (got {code}).")
+        raise ValueError(f"HTTP status code must be an integer from 100 to 599. Got {code}.")
     return code
 
 
@@ -113,9 +115,14 @@ class HttpResponseBase:
             self._charset = charset
 
     def __repr__(self) -> str:
-        content_type = self.headers.get("Content-Type")
-        shown = f', "{content_type}"' if content_type is not None else ""
+        shown = self._content_type_for_repr
         return f"<{type(self).__name__} status_code={self.status_code}{shown}>"
+
+    @property
+    def _content_type_for_repr(self) -> str:
+        # Django's name: what the reprs of every response class show of the content type.
+        content_type = self.headers.get("Content-Type")
+        return "" if content_type is None else f', "{content_type}"'
 
     @property
     def reason_phrase(self) -> str:
@@ -203,6 +210,16 @@ class HttpResponseBase:
             samesite=samesite,
         )
 
+    def set_signed_cookie(
+        self, key: str, value: str, salt: str = "", **options: Unpack[CookieOptions]
+    ) -> None:
+        """Set a cookie whose value is signed with the app's secret key (legato/signing.py).
+
+        `request.get_signed_cookie(key, salt=salt)` gives the value back; ImproperlyConfigured
+        when the app has no secret key.
+        """
+        self.set_cookie(key, signing.sign_cookie(key, value, salt), **options)
+
     def delete_cookie(
         self, key: str, path: str = "/", domain: str | None = None, samesite: str | None = None
     ) -> None:
@@ -226,6 +243,15 @@ class HttpResponseBase:
             for key, morsel in self._cookies.items():
                 headers.append(("Set-Cookie", cookies.set_cookie_line(key, morsel)))
         return headers
+
+    def serialize_headers(self) -> bytes:
+        """The headers as "Name: value" lines (no cookies, no status line), as Django's."""
+        return b"\r\n".join(
+            name.encode("ascii") + b": " + value.encode("latin-1")
+            for name, value in self.headers.items()
+        )
+
+    __bytes__ = serialize_headers
 
     def make_bytes(self, value: object) -> bytes:
         """Turn one piece of content into bytes, encoding text with the charset."""
@@ -251,6 +277,9 @@ class HttpResponseBase:
     # File-like API: Django's, so that code writing to a response keeps working.
 
     def write(self, content: object) -> None:
+        raise OSError(f"This {type(self).__name__} instance is not writable")
+
+    def writelines(self, lines: Iterable[object]) -> None:
         raise OSError(f"This {type(self).__name__} instance is not writable")
 
     def tell(self) -> int:

@@ -257,9 +257,12 @@ class ResponseHeaders(MutableMapping[str, str]):
         return text
 
     def __delitem__(self, name: str) -> None:
+        # Deleting a header that is not there does nothing, as in Django: middleware
+        # removes headers without checking for them first.
         lower = name.lower()
-        del self._entries()[lower]
-        del self._raw[lower]
+        if self._find(lower) is not None:
+            del self._entries()[lower]
+            del self._raw[lower]
 
     def __iter__(self) -> Iterator[str]:
         return iter([name for name, _ in self._entries().values()])

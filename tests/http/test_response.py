@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from legato.exceptions import DisallowedRedirect, SuspiciousOperation
 from legato.http.response import (
+    MAX_URL_REDIRECT_LENGTH,
     BadHeaderError,
     DefaultHeaders,
     Http404,
@@ -76,8 +77,7 @@ def test_headers_behave_like_a_dict() -> None:
     assert 42 not in headers  # type: ignore[comparison-overlap]
     with pytest.raises(KeyError):
         headers["missing"]
-    with pytest.raises(KeyError):
-        del headers["missing"]
+    del headers["missing"]  # nothing to delete: nothing happens, as in Django
 
 
 def test_headers_accept_bytes_and_ints() -> None:
@@ -165,6 +165,26 @@ def test_headers_names_are_tokens_or_rejected(name: str) -> None:
         return
     assert name
     assert all(char in TOKEN_CHARS for char in name)
+
+
+def test_headers_deleting_an_absent_header_does_nothing() -> None:
+    # As Django: middleware removes headers without checking for them first.
+    response = HttpResponse("hello")
+    response.headers["X-Foo"] = "foo"
+    del response.headers["X-Foo"]
+    del response.headers["X-Foo"]
+    del response["X-Absent"]
+    assert "X-Foo" not in response.headers
+    assert list(response.headers) == ["Content-Type", "Content-Length"]
+    with pytest.raises(KeyError):
+        response.headers.pop("X-Foo")
+
+
+def test_headers_deleting_an_absent_header_keeps_what_is_sent() -> None:
+    response = HttpResponse(b"ok")
+    before = response.asgi_headers()
+    del response.headers["X-Absent"]
+    assert response.asgi_headers() == before
 
 
 # ---------------------------------------------------------------- HttpResponse basics
@@ -283,6 +303,47 @@ def test_response_status_not_a_number_is_an_error() -> None:
         HttpResponse(status="abc")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("status", "error", "message"),
+    [
+        (object(), TypeError, "HTTP status code must be an integer."),
+        ("J'attendrai", TypeError, "HTTP status code must be an integer."),
+        (99, ValueError, "HTTP status code must be an integer from 100 to 599."),
+        (600, ValueError, "HTTP status code must be an integer from 100 to 599."),
+    ],
+)
+def test_response_status_errors_start_with_djangos_message(
+    status: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as raised:
+        HttpResponse(status=status)
+    assert str(raised.value).startswith(message)
+
+
+def test_response_repr_without_content_type_omits_it() -> None:
+    response = HttpResponse(status=204)
+    del response.headers["Content-Type"]
+    assert repr(response) == "<HttpResponse status_code=204>"
+    not_allowed = HttpResponseNotAllowed(("GET", "POST"))
+    del not_allowed.headers["Content-Type"]
+    assert repr(not_allowed) == "<HttpResponseNotAllowed [GET, POST] status_code=405>"
+
+
+def test_not_allowed_repr_names_methods_and_type() -> None:
+    response = HttpResponseNotAllowed(["GET", "OPTIONS"], content_type="text/plain")
+    assert repr(response) == '<HttpResponseNotAllowed [GET, OPTIONS] status_code=405, "text/plain">'
+
+
+def test_serialize_gives_headers_blank_line_and_body() -> None:
+    response = HttpResponse(b"hi", headers={"X-A": "caf\u00e9"})
+    response.set_cookie("c", "1")  # cookies are not part of it, as in Django
+    assert response.serialize_headers() == (
+        b"X-A: caf\xe9\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 2"
+    )
+    assert response.serialize() == response.serialize_headers() + b"\r\n\r\nhi"
+    assert bytes(response) == response.serialize()
+
+
 def test_response_reason_phrase_defaults_custom_and_unknown() -> None:
     assert HttpResponse(status=404).reason_phrase == "Not Found"
     assert HttpResponse(status=599).reason_phrase == "Unknown Status Code"
@@ -379,6 +440,8 @@ def test_base_response_is_not_writable() -> None:
     assert not response.seekable()
     with pytest.raises(OSError, match="not writable"):
         response.write("x")
+    with pytest.raises(OSError, match="This HttpResponseBase instance is not writable"):
+        response.writelines(["a\n", "b\n"])
     with pytest.raises(OSError, match="cannot tell"):
         response.tell()
 
@@ -507,7 +570,7 @@ def test_cookie_samesite_valid_values(samesite: str) -> None:
 
 def test_cookie_samesite_invalid_is_an_error() -> None:
     response = HttpResponse()
-    with pytest.raises(ValueError, match='samesite must be "lax", "none", or "strict"'):
+    with pytest.raises(ValueError, match=r'^samesite must be "lax", "none", or "strict"\.'):
         response.set_cookie("a", samesite="loose")
     assert "a" not in response.cookies
 
@@ -646,6 +709,38 @@ def test_redirect_unsafe_scheme_is_refused(url: str) -> None:
         HttpResponseRedirect(url)
     with pytest.raises(SuspiciousOperation):
         HttpResponsePermanentRedirect(url)
+
+
+def test_redirect_url_up_to_the_maximum_length_is_accepted() -> None:
+    base = "https://example.com/"
+    for length in (MAX_URL_REDIRECT_LENGTH - 1, MAX_URL_REDIRECT_LENGTH):
+        url = base + "x" * (length - len(base))
+        assert HttpResponseRedirect(url).url == url
+
+
+def test_redirect_url_over_the_maximum_length_is_refused() -> None:
+    url = "/" + "x" * MAX_URL_REDIRECT_LENGTH
+    with pytest.raises(DisallowedRedirect, match="Unsafe redirect exceeding 16384 characters"):
+        HttpResponseRedirect(url)
+    with pytest.raises(DisallowedRedirect):
+        HttpResponsePermanentRedirect(url)
+
+
+def test_redirect_refused_still_has_a_repr() -> None:
+    # A debug page shows the constructor's locals, `self` among them.
+    response = HttpResponseRedirect.__new__(HttpResponseRedirect)
+    with pytest.raises(DisallowedRedirect, match="Unsafe redirect to URL with protocol 'ssh'"):
+        HttpResponseRedirect.__init__(response, "ssh://foo")
+    assert repr(response) == (
+        '<HttpResponseRedirect status_code=302, "text/html; charset=utf-8", url="ssh://foo">'
+    )
+
+
+def test_redirect_repr_without_location_omits_the_url() -> None:
+    response = HttpResponseRedirect.__new__(HttpResponseRedirect)
+    with pytest.raises(UnicodeEncodeError):
+        HttpResponseRedirect.__init__(response, "/\ud800")  # a lone surrogate
+    assert repr(response) == '<HttpResponseRedirect status_code=302, "text/html; charset=utf-8">'
 
 
 def test_redirect_invalid_url_is_refused() -> None:

@@ -325,6 +325,42 @@ async def test_file_response_streams_64k_chunks_then_closes(data_file: Path) -> 
     assert handle.closed
 
 
+class SeekableWithoutTell:
+    """A file-like that can seek but not tell, as Django's tests use."""
+
+    def __init__(self, data: bytes) -> None:
+        self._file = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._file.read(size)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> None:
+        self._file.seek(offset, whence)  # returns None, as some file-likes do
+
+    def seekable(self) -> bool:
+        return True
+
+
+def test_file_response_seekable_without_tell_has_content_length() -> None:
+    filelike = SeekableWithoutTell(DATA)
+    filelike.seek(10)
+    response = FileResponse(filelike)
+    assert response["Content-Length"] == str(len(DATA) - 10)
+    assert b"".join(response) == DATA[10:]
+
+
+def test_file_response_length_when_seek_returns_none() -> None:
+    class Telling(SeekableWithoutTell):
+        def tell(self) -> int:
+            return self._file.tell()
+
+    filelike = Telling(b"0123456789")
+    filelike.seek(2)
+    response = FileResponse(filelike)
+    assert response["Content-Length"] == "8"
+    assert b"".join(response) == b"23456789"
+
+
 async def test_file_response_reads_in_worker_threads(data_file: Path) -> None:
     threads: list[int] = []
 
