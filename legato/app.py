@@ -267,6 +267,7 @@ class App:
                 ),
                 allowed_hosts=AllowedHosts(config.allowed_hosts),
                 append_slash=config.append_slash,
+                force_script_name=config.force_script_name,
             )
         return self._core
 

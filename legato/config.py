@@ -48,6 +48,10 @@ class Config:
     request_head_min_rate: float | None = 500.0
     request_body_timeout: float | None = 20.0
     request_body_min_rate: float | None = 500.0
+    # Django's FORCE_SCRIPT_NAME: the mount point ("/shop") when the server does not say
+    # (a proxy that strips the prefix and sends no root_path / SCRIPT_NAME); None: the
+    # server's root_path or SCRIPT_NAME.
+    force_script_name: str | None = None
 
     @classmethod
     def from_arguments(
@@ -115,4 +119,5 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "request_head_min_rate": _optional(float),
     "request_body_timeout": _optional(float),
     "request_body_min_rate": _optional(float),
+    "force_script_name": _optional(str),
 }

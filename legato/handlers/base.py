@@ -61,6 +61,8 @@ class Core:
     limits: RequestLimits
     allowed_hosts: AllowedHosts
     append_slash: bool = True
+    # App(force_script_name=...): the mount point to use instead of the server's (None).
+    force_script_name: str | None = None
 
 
 class Pipeline:
