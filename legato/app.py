@@ -41,6 +41,7 @@ from legato.http.hosts import AllowedHosts
 from legato.lifespan import Hook, Lifespan, LifespanFactory, Resource, serve_lifespan
 from legato.sync import ThreadPool
 from legato.urls.resolver import Resolver
+from legato.urls.reverse import reverse
 from legato.views.adapt import adapt_view
 from legato.watchdog import LoopWatch, default_threshold, watchdog
 
@@ -119,7 +120,8 @@ class App:
         args: Sequence[Any] | None = None,
         kwargs: Mapping[str, Any] | None = None,
     ) -> str:
-        return self.resolver.reverse(viewname, args=args, kwargs=kwargs)
+        """reverse() on this app's URL table (with the script prefix of the request)."""
+        return reverse(viewname, urlconf=self.resolver, args=args, kwargs=kwargs)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
