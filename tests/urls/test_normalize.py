@@ -3,6 +3,7 @@ the property that every URL built from a form resolves back to its route and arg
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import unquote
 
@@ -420,3 +421,43 @@ def test_every_reversed_url_resolves_back(
         assert (match.args, match.kwargs) == ((), values)
     else:
         assert (match.args, match.kwargs) == (tuple(values.values()), {})
+
+
+ANY_PIECES = [
+    "a",
+    "/",
+    r"\.",
+    ".",
+    "[a-c]",
+    "[^/]",
+    r"\d",
+    r"\W",
+    "x?",
+    "y+",
+    "z{{2,3}}",
+    "(?:ab|cd)",
+    "(?:e|(?P<n{i}>f+))",
+    "(?P<g{i}>[0-9]+)",
+    "([a-z]*)",
+    "(?=a)",
+    "(?<!b)",
+    r"\b",
+    "(?i:Q)",
+    "(?#note)",
+    "|",
+    "(?:(?P<o{i}>h)/)*",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(ANY_PIECES), max_size=8), st.sampled_from(["", "^"]))
+def test_reverse_answers_a_matching_url_or_no_reverse_match(pieces: list[str], start: str) -> None:
+    regex = start + "".join(piece.format(i=index) for index, piece in enumerate(pieces))
+    if regex.startswith(("/", "^/")):
+        regex = "p" + regex  # routes are written without a leading slash
+    resolver = Resolver([re_path(regex, view, name="r")])
+    try:
+        url = resolver.reverse("r")
+    except NoReverseMatch:
+        return
+    assert re.compile(regex).search(unquote(url)[1:]) is not None
