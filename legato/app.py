@@ -42,6 +42,7 @@ from legato.lifespan import Hook, Lifespan, LifespanFactory, Resource, serve_lif
 from legato.signing import SecretKeys
 from legato.sync import ThreadPool
 from legato.urls.resolver import Resolver
+from legato.urls.reverse import reverse
 from legato.views.adapt import adapt_view
 from legato.watchdog import LoopWatch, default_threshold, watchdog
 
@@ -120,7 +121,8 @@ class App:
         args: Sequence[Any] | None = None,
         kwargs: Mapping[str, Any] | None = None,
     ) -> str:
-        return self.resolver.reverse(viewname, args=args, kwargs=kwargs)
+        """reverse() on this app's URL table (with the script prefix of the request)."""
+        return reverse(viewname, urlconf=self.resolver, args=args, kwargs=kwargs)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -271,6 +273,7 @@ class App:
                 secret_keys=SecretKeys.from_settings(
                     config.secret_key, config.secret_key_fallbacks
                 ),
+                force_script_name=config.force_script_name,
             )
         return self._core
 

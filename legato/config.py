@@ -53,6 +53,10 @@ class Config:
     # Kept out of the repr, so that no log or debug page shows them.
     secret_key: str | None = dataclasses.field(default=None, repr=False)
     secret_key_fallbacks: tuple[str, ...] = dataclasses.field(default=(), repr=False)
+    # Django's FORCE_SCRIPT_NAME: the mount point ("/shop") when the server does not say
+    # (a proxy that strips the prefix and sends no root_path / SCRIPT_NAME); None: the
+    # server's root_path or SCRIPT_NAME.
+    force_script_name: str | None = None
 
     @classmethod
     def from_arguments(
@@ -122,4 +126,5 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "request_body_min_rate": _optional(float),
     "secret_key": _optional(str),
     "secret_key_fallbacks": _names,
+    "force_script_name": _optional(str),
 }

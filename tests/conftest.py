@@ -24,8 +24,8 @@ def both() -> Iterator[ServeBoth]:
     """
     pairs: list[Both] = []
 
-    def serve(factory: AppFactory) -> Both:
-        pair = Both(factory)
+    def serve(factory: AppFactory, script_name: str = "") -> Both:
+        pair = Both(factory, script_name)
         pairs.append(pair)
         return pair
 

@@ -40,9 +40,15 @@ class Exchange:
 class Both:
     """Send each request through ASGI and WSGI; return the one result they agree on."""
 
-    def __init__(self, factory: AppFactory) -> None:
-        self.client = Client(factory(), raise_request_exception=False)
+    def __init__(self, factory: AppFactory, script_name: str = "") -> None:
+        """`script_name` mounts both copies there, as `uvicorn --root-path` and gunicorn's
+        SCRIPT_NAME do; the URLs a test sends are then the paths below it."""
+        app = factory()
+        self.client = Client(
+            mounted(app, script_name) if script_name else app, raise_request_exception=False
+        )
         self.wsgi = factory().as_wsgi()
+        self.script_name = script_name
 
     def close(self) -> None:
         self.client.close()
@@ -98,8 +104,10 @@ class Both:
     def _wsgi(
         self, method: str, url: str, body: bytes, headers: dict[str, str], secure: bool
     ) -> Exchange:
-        scheme = {"wsgi.url_scheme": "https", "SERVER_PORT": "443"} if secure else {}
-        result = call_wsgi(self.wsgi, method, url, body=body, headers=headers, **scheme)
+        extra = {"wsgi.url_scheme": "https", "SERVER_PORT": "443"} if secure else {}
+        if self.script_name:
+            extra["SCRIPT_NAME"] = self.script_name
+        result = call_wsgi(self.wsgi, method, url, body=body, headers=headers, **extra)
         jar: SimpleCookie = SimpleCookie()
         plain: dict[str, str] = {}
         for name, value in result.headers:
@@ -111,4 +119,15 @@ class Both:
         return Exchange(result.status, plain, cookies, result.body)
 
 
-ServeBoth = Callable[[AppFactory], Both]
+def mounted(app: App, root_path: str) -> Callable[..., Any]:
+    """`app` mounted at `root_path` as uvicorn 0.55 mounts it: `path` includes the root."""
+
+    async def serve(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            scope = {**scope, "root_path": root_path, "path": root_path + scope["path"]}
+        await app(scope, receive, send)
+
+    return serve
+
+
+ServeBoth = Callable[..., Both]

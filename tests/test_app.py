@@ -12,7 +12,8 @@ from legato import App
 from legato.exceptions import ImproperlyConfigured
 from legato.http import HttpRequest, HttpResponse
 from legato.test import Client
-from legato.urls import path
+from legato.urls import path, set_script_prefix
+from legato.urls.reverse import current_script_prefix
 from tests.parity import ServeBoth
 
 
@@ -95,3 +96,12 @@ def test_stats_start_at_zero_and_count_the_pool() -> None:
 def test_app_reverse_uses_its_own_url_table() -> None:
     app = App([path("items/<int:pk>/", home, name="item")])
     assert app.reverse("item", kwargs={"pk": 3}) == "/items/3/"
+
+
+def test_app_reverse_starts_with_the_script_prefix() -> None:
+    app = App([path("items/<int:pk>/", home, name="item")])
+    token = set_script_prefix("/shop")
+    try:
+        assert app.reverse("item", kwargs={"pk": 3}) == "/shop/items/3/"
+    finally:
+        current_script_prefix.reset(token)

@@ -16,11 +16,17 @@ the view's start to the last chunk sent, the `DisconnectWatcher` cancels the wor
 client leaves. The same registry holds every request task, so shut-down can end the
 streams that end at shut-down (`begin_shutdown`), give the rest a grace period (`drain`)
 and refuse new requests meanwhile; `handlers.shutdown` says how cut requests are answered.
+
+Mounted under a prefix, the scope's `root_path` is the request's `script_name`; `path`
+may include it (the ASGI spec, uvicorn 0.55) or not (older servers), `HttpRequest` reads
+both. `App(force_script_name=...)` replaces the mount point, not the path below it. For
+such a request only, the script prefix reverse() starts URLs with is set for its context.
 """
 
 from __future__ import annotations
 
 import asyncio
+from contextvars import Token
 from typing import Any, cast
 
 from legato._types import Receive, Scope, Send
@@ -36,7 +42,7 @@ from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from legato.signing import current_keys
-from legato.urls.reverse import current_resolver
+from legato.urls.reverse import current_resolver, current_script_prefix
 
 __all__ = ["ASGIHandler", "ClientDisconnected", "Receive", "Scope", "Send"]
 
@@ -63,6 +69,7 @@ class ASGIHandler:
         self.limits = limits = core.limits
         self.allowed_hosts = core.allowed_hosts
         self.secret_keys = core.secret_keys
+        self.force_script_name = core.force_script_name
         self.thread_pool = core.thread_pool
         self.run_sync = core.thread_pool.run
         self.disconnects = DisconnectWatcher()
@@ -77,7 +84,7 @@ class ASGIHandler:
         if task is None or self.draining:
             await self._refuse(task, send)
             return
-        request, ready = self._request_for(scope)
+        request, ready, prefixed = self._request_for(scope)
         token = current_resolver.set(self.resolver)
         # For signed cookies (legato/signing.py); 0.1 us per request, set even when None
         # so that an app without a key never signs with another app's.
@@ -130,8 +137,8 @@ class ASGIHandler:
             disconnects.leave(task)
             current_resolver.reset(token)
             current_keys.reset(keys_token)
-            if request.body_data is not None:  # uploaded files to close
-                request.close()
+            if prefixed is not None or request.body_data is not None:
+                _clean_up(request, prefixed)
 
     async def _refuse_if_cut(
         self,
@@ -166,9 +173,10 @@ class ASGIHandler:
                 raise
             self.shutdown.report(task, request, "cut", "stopped its after-response work")
 
-    def _request_for(self, scope: Scope) -> tuple[HttpRequest, bool]:
-        """The request, and whether its view can run at once: a Host value allowed before,
-        and no body.
+    def _request_for(self, scope: Scope) -> tuple[HttpRequest, bool, Token[str] | None]:
+        """The request; whether its view can run at once (a Host value allowed before, and
+        no body); and, for a request under a mount point, the token of the script prefix
+        set for it (to reset when it ends).
 
         One pass over the headers, whose findings the request is given rather than
         looking them up again. Anything else (a body to read, a Host not seen yet, absent
@@ -194,9 +202,16 @@ class ASGIHandler:
             request = HttpRequest(
                 scope, limits=limits, allowed_hosts=allowed, host=host, encoding=None
             )
+        if self.force_script_name is not None:
+            _mount(request, self.force_script_name)
+        # Set only under a mount point, so that an app at "/" pays nothing for it.
+        prefixed = (
+            current_script_prefix.set(request.script_name + "/") if request.script_name else None
+        )
         # No Content-Length, no Transfer-Encoding: HTTP/1.1 says there is no body. The
         # empty http.request message is left unread; the disconnect watch skips it.
-        return request, host is not None and not framed and request.method in _BODYLESS_METHODS
+        ready = host is not None and not framed and request.method in _BODYLESS_METHODS
+        return request, ready, prefixed
 
     async def _read_request(self, request: HttpRequest, receive: Receive, send: Send) -> bool:
         """Check the Host fully and read the body; False if the request ends here.
@@ -371,6 +386,19 @@ async def read_body(
 
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _mount(request: HttpRequest, script_name: str) -> None:
+    """Make `script_name` the request's mount point; the server's still ends the path."""
+    request.script_name = script_name.rstrip("/")
+    request.path = request.script_name + request.path_info
+
+
+def _clean_up(request: HttpRequest, prefixed: Token[str] | None) -> None:
+    """Undo what a request left: the script prefix set for it, its uploaded files."""
+    if prefixed is not None:
+        current_script_prefix.reset(prefixed)
+    request.close()
 
 
 def _running_task() -> asyncio.Task[Any]:

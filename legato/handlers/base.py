@@ -63,6 +63,8 @@ class Core:
     allowed_hosts: AllowedHosts
     append_slash: bool = True
     secret_keys: SecretKeys | None = None  # for signing; None: the app has no secret key
+    # App(force_script_name=...): the mount point to use instead of the server's (None).
+    force_script_name: str | None = None
 
 
 class Pipeline:

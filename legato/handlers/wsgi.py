@@ -42,7 +42,7 @@ from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase
 from legato.signing import current_keys
-from legato.urls.reverse import current_resolver
+from legato.urls.reverse import current_resolver, current_script_prefix
 
 if TYPE_CHECKING:
     from legato.app import App
@@ -139,6 +139,7 @@ class _Worker:
         self.get_response = pipeline.get_response
         self.limits = pipeline.core.limits
         self.allowed_hosts = pipeline.core.allowed_hosts
+        self.force_script_name = pipeline.core.force_script_name
         self.state = state
 
     @classmethod
@@ -167,12 +168,15 @@ class _Worker:
         # async_to_sync in a sync view runs on the app's loop, as it does under ASGI.
         use_loop_in_this_thread(self.loop.loop)
         request = HttpRequest(
-            scope_from_environ(environ, self.state),
+            scope_from_environ(environ, self.state, self.force_script_name),
             limits=self.limits,
             allowed_hosts=self.allowed_hosts,
         )
         token = current_resolver.set(self.pipeline.resolver)
         keys_token = current_keys.set(self.pipeline.core.secret_keys)  # for signed cookies
+        prefixed = (
+            current_script_prefix.set(request.script_name + "/") if request.script_name else None
+        )
         try:
             response = self._response_for(request, environ)
             if response.status_code >= 400:
@@ -184,6 +188,8 @@ class _Worker:
         finally:
             current_resolver.reset(token)
             current_keys.reset(keys_token)
+            if prefixed is not None:
+                current_script_prefix.reset(prefixed)
 
     def _response_for(self, request: HttpRequest, environ: Environ) -> HttpResponseBase:
         try:
@@ -219,10 +225,23 @@ def _warn_about_websocket_routes(pipeline: Pipeline) -> None:
 # ---------------------------------------------------------------- environ -> request
 
 
-def scope_from_environ(environ: Environ, state: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Describe a WSGI request as the ASGI scope `HttpRequest` reads."""
-    script_name = _decoded_path(environ.get("SCRIPT_NAME", ""))
-    path = script_name + _decoded_path(environ.get("PATH_INFO", ""))
+def scope_from_environ(
+    environ: Environ, state: dict[str, Any] | None = None, force_script_name: str | None = None
+) -> dict[str, Any]:
+    """Describe a WSGI request as the ASGI scope `HttpRequest` reads.
+
+    The mount point is `force_script_name` if given, else SCRIPT_NAME; `path` is the mount
+    point and PATH_INFO joined by one "/", whichever of them holds it: gunicorn started
+    with SCRIPT_NAME="/shop/" hands over PATH_INFO "p/" for "/shop/p/", other servers "/p/".
+    """
+    if force_script_name is None:
+        script_name = _decoded_path(environ.get("SCRIPT_NAME", "")).rstrip("/")
+    else:
+        script_name = force_script_name.rstrip("/")
+    path_info = _decoded_path(environ.get("PATH_INFO", ""))
+    if path_info and not path_info.startswith("/"):
+        path_info = "/" + path_info
+    path = script_name + path_info
     scope: dict[str, Any] = {
         "type": "http",
         "http_version": environ.get("SERVER_PROTOCOL", "HTTP/1.1").partition("/")[2] or "1.1",

@@ -422,7 +422,12 @@ def _split_root(path: str, root_path: str) -> tuple[str, str, str]:
         return "", path, path
     # The ASGI spec has `path` include root_path; older servers sent it without.
     if path == root or path.startswith(root + "/"):
-        return root, path, path[len(root) :] or "/"
+        path_info = path[len(root) :]
+        if path_info.startswith("//") and root_path.endswith("/"):
+            # uvicorn --root-path /app/ sends "/app//users/" for "/users/".
+            path_info = path_info[1:]
+            path = root + path_info
+        return root, path, path_info or "/"
     return root, root + path, path
 
 

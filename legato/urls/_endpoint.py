@@ -25,7 +25,7 @@ from legato.urls._tree import FlatRoute
 from legato.urls.converters import is_identity
 from legato.urls.patterns import RoutePattern, View, is_async_view
 
-__all__ = ["DynamicEndpoint", "Endpoint", "RouteInfo", "compile_endpoint"]
+__all__ = ["DynamicEndpoint", "Endpoint", "RouteInfo", "compile_endpoint", "func_path"]
 
 Found = tuple[tuple[Any, ...], dict[str, Any], dict[str, Any]]
 _EMPTY: dict[str, Any] = {}
@@ -74,7 +74,7 @@ class Endpoint:
         self.namespaces = flat.namespaces
         self.app_name = ":".join(flat.app_names)
         self.namespace = ":".join(flat.namespaces)
-        self.view_name = ":".join((*flat.namespaces, flat.name or _func_path(flat.view)))
+        self.view_name = ":".join((*flat.namespaces, flat.name or func_path(flat.view)))
         self.route = flat.text
         self.defaults, self._overriding = _merge_defaults(flat)
         name = ":".join((*flat.namespaces, flat.name)) if flat.name else None
@@ -226,7 +226,8 @@ def _merge_defaults(flat: FlatRoute) -> tuple[dict[str, Any], tuple[str, ...]]:
     return defaults, overriding
 
 
-def _func_path(view: View) -> str:
+def func_path(view: View) -> str:
+    """The view's dotted path as Django's ResolverMatch names it (a class-based view's class)."""
     view = getattr(view, "view_class", view)
     if not hasattr(view, "__name__"):
         view = type(view)

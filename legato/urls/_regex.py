@@ -1,9 +1,9 @@
 """Read the top-level structure of a user's re_path() regex, once, at registration.
 
-The resolver needs three facts from a regex: the literal text every match starts with
-(to index the route), whether the whole regex is one literal (to make it a static
-route), and a template for reverse(). The scanner here is conservative: when unsure it
-reports less literal text or "cannot reverse", never more, so the worst outcome of a
+The resolver needs two facts from a regex: the literal text every match starts with
+(to index the route), and whether the whole regex is one literal (to make it a static
+route); the forms reverse() fills in come from _normalize.py. The scanner here is
+conservative: when unsure it reports less literal text, never more, so the worst outcome of a
 construct it does not understand is a slower lookup, not a wrong one. The same holds for
 `stays_in_segment`, asked of every converter's regex: it answers True only when it can
 prove that no match holds a "/".
@@ -34,9 +34,14 @@ def compile_regex(text: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """A captured group in a reverse template; `name` is None for an unnamed group."""
+    """A captured group in a reverse template; `name` is None for an unnamed group.
+
+    An unnamed group's `index` is its place among its level's unnamed groups (reverse()
+    names it `_<n>`, counting the levels above, as Django does).
+    """
 
     name: str | None
+    index: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +56,6 @@ class RegexShape:
     anchored: bool
     literal_prefix: str
     literal: str | None
-    parts: tuple[str | Param, ...] | None
-    unreversible: str | None
 
 
 def analyse(text: str, compiled: re.Pattern[str], endpoint: bool) -> RegexShape:
@@ -64,8 +67,7 @@ def analyse(text: str, compiled: re.Pattern[str], endpoint: bool) -> RegexShape:
     opaque = bool(compiled.flags & _OPAQUE_FLAGS) or any(t.kind == "alt" for t in tokens)
     prefix = "" if opaque or not anchored else _literal_prefix(body)
     literal = None if opaque or not anchored else _whole_literal(body, endpoint, fullmatch)
-    parts, reason = _template(tokens, compiled)
-    return RegexShape(anchored, prefix, literal, parts, reason)
+    return RegexShape(anchored, prefix, literal)
 
 
 def _strip_leading(tokens: list[_Token]) -> list[_Token]:
@@ -102,43 +104,6 @@ def _whole_literal(body: list[_Token], endpoint: bool, fullmatch: bool) -> str |
     if not endpoint and ends:
         return None
     return "".join(t.text for t in body if t.kind == "lit")
-
-
-def _template(
-    tokens: list[_Token], compiled: re.Pattern[str]
-) -> tuple[tuple[str | Param, ...] | None, str | None]:
-    if compiled.flags & re.VERBOSE:
-        return None, "it uses the verbose (?x) flag"
-    parts: list[str | Param] = []
-    for token in tokens:
-        reason = _add_part(parts, token)
-        if reason is not None:
-            return None, reason
-    return tuple(parts), None
-
-
-def _add_part(parts: list[str | Param], token: _Token) -> str | None:
-    kind = token.kind
-    if kind == "lit":
-        parts.append(token.text)
-    elif kind == "group":
-        parts.append(Param(token.name))
-    elif kind == "inner":
-        inner = _tokenize(token.text)
-        if any(t.kind not in ("lit", "skip") for t in inner):
-            return f"it uses the group (?:{token.text}), which holds more than literal text"
-        parts.append("".join(t.text for t in inner if t.kind == "lit"))
-    elif kind in ("quant", "alt", "other"):
-        return f"it uses {_describe(token)} outside a capturing group"
-    return None  # anchors, flags, comments and lookarounds add no text
-
-
-def _describe(token: _Token) -> str:
-    if token.kind == "quant":
-        return f"the quantifier {token.text!r}"
-    if token.kind == "alt":
-        return "'|' alternation"
-    return token.text
 
 
 def _tokenize(text: str) -> list[_Token]:

@@ -3,10 +3,11 @@
 The namespace walk, the order candidates are tried in (last declared first), the
 args-or-kwargs matching against parameters and default kwargs, `to_url`, the final check
 of the built text against the route's own regex, the percent-quoting and the error
-messages all follow Django. A route's template is built on its first reverse and kept.
-re_path() routes reverse when their regex is literal text around capturing groups;
-anything else (alternation, quantifiers, classes outside a group) gives NoReverseMatch
-saying which construct stopped it.
+messages all follow Django. A route's template is built on its first reverse and kept:
+the forms of each level (_normalize.py: one for a path(), one or more for a re_path()
+with optional parts or alternatives), combined level by level and tried in order. The
+script prefix ("/" unless the app is mounted under one) starts every URL; it is quoted
+with the rest, as Django does.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from legato.urls._errors import NoReverseMatch
+from legato.urls._normalize import Form, product
 from legato.urls._regex import Param, compile_regex
 from legato.urls._tree import FlatRoute, Namespace
 from legato.urls.converters import Converter
@@ -29,51 +31,61 @@ _SAFE = "!$&'()*+,;=/~:@"
 
 
 @dataclass(frozen=True, slots=True)
-class _Template:
-    text: str
+class _Form:
+    """One URL shape of a route: literal text and parameter slots, in order."""
+
     parts: tuple[str | Param, ...]
-    params: tuple[str, ...]
+    params: tuple[str, ...]  # each parameter once, in the order it first appears
+
+    def text(self, texts: Mapping[str, str]) -> str:
+        return "".join(texts[str(p.name)] if isinstance(p, Param) else p for p in self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    text: str  # the route as NoReverseMatch lists it
+    forms: tuple[_Form, ...]
     converters: Mapping[str, Converter]
     defaults: Mapping[str, Any]
     check: re.Pattern[str] | None
     unreversible: str | None
 
-    def build(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> str | None:
-        subs = self._substitutions(args, kwargs)
-        if subs is None or self.check is None:
+    def build(self, args: Sequence[Any], kwargs: Mapping[str, Any], prefix: str) -> str | None:
+        if self.check is None:
             return None
-        texts = self._texts(subs)
-        if texts is None:
-            return None
-        candidate = "".join(texts[str(p.name)] if isinstance(p, Param) else p for p in self.parts)
-        if self.check.search(candidate) is None:
-            return None
-        url = quote("/" + candidate, safe=_SAFE)
-        # "//host" would be read as a scheme-relative URL to another site.
-        return "/%2F" + url[2:] if url.startswith("//") else url
+        for form in self.forms:
+            subs = self._substitutions(form.params, args, kwargs)
+            texts = None if subs is None else self._texts(subs)
+            if texts is None:
+                continue
+            candidate = form.text(texts)
+            if self.check.search(candidate) is not None:
+                url = quote(prefix + candidate, safe=_SAFE)
+                # "//host" would be read as a scheme-relative URL to another site.
+                return "/%2F" + url[2:] if url.startswith("//") else url
+        return None
 
     def _substitutions(
-        self, args: Sequence[Any], kwargs: Mapping[str, Any]
+        self, params: tuple[str, ...], args: Sequence[Any], kwargs: Mapping[str, Any]
     ) -> Mapping[str, Any] | None:
         if args:
-            return (
-                dict(zip(self.params, args, strict=True)) if len(args) == len(self.params) else None
-            )
-        if (set(kwargs) ^ set(self.params)) - set(self.defaults):
+            return dict(zip(params, args, strict=True)) if len(args) == len(params) else None
+        if (set(kwargs) ^ set(params)) - set(self.defaults):
             return None
         for key, value in self.defaults.items():
-            if key not in self.params and key in kwargs and kwargs[key] != value:
+            if key not in params and key in kwargs and kwargs[key] != value:
                 return None
-        return {**{k: v for k, v in self.defaults.items() if k in self.params}, **kwargs}
+        return {**{k: v for k, v in self.defaults.items() if k in params}, **kwargs}
 
     def _texts(self, subs: Mapping[str, Any]) -> dict[str, str] | None:
         texts: dict[str, str] = {}
-        for name in self.params:
+        for name, value in subs.items():
             converter = self.converters.get(name)
             try:
-                texts[name] = converter.to_url(subs[name]) if converter else str(subs[name])
+                # str() as Django's "%s" formatting does, for a to_url() returning a number.
+                texts[name] = str(converter.to_url(value)) if converter else str(value)
             except ValueError:
-                return None  # the converter refuses this value: try the next route
+                return None  # the converter refuses this value: try the next form
         return texts
 
 
@@ -90,6 +102,7 @@ class Reverser:
         args: Sequence[Any] | None = None,
         kwargs: Mapping[str, Any] | None = None,
         current_app: str | None = None,
+        prefix: str = "/",
     ) -> str:
         if args and kwargs:
             raise ValueError("Don't mix *args and **kwargs in call to reverse()!")
@@ -97,7 +110,7 @@ class Reverser:
         candidates = self._candidates(viewname, current_app)
         templates = [self._template(route) for route in candidates]
         for template in templates:
-            url = template.build(args, kwargs)
+            url = template.build(args, kwargs, prefix)
             if url is not None:
                 return url
         raise NoReverseMatch(_not_found(viewname, args, kwargs, templates))
@@ -145,7 +158,7 @@ def _walk_namespaces(root: Namespace, namespaces: list[str], current_app: str | 
 
 
 def _build_template(route: FlatRoute) -> _Template:
-    parts: list[str | Param] = []
+    levels: list[tuple[Form, ...]] = []
     converters: dict[str, Converter] = {}
     defaults: dict[str, Any] = {}
     unnamed = 0
@@ -154,18 +167,36 @@ def _build_template(route: FlatRoute) -> _Template:
         pattern = level.pattern
         defaults.update(level.defaults)
         converters.update(pattern.converters)
-        if pattern.parts is None:
-            reason = reason or pattern.unreversible
+        normalized = pattern.normalized()
+        if normalized.forms is None:
+            reason = reason or normalized.unreversible
             continue
-        for part in pattern.parts:
-            if isinstance(part, Param) and part.name is None:
-                part, unnamed = Param(f"_{unnamed}"), unnamed + 1
-            parts.append(part)
-    params = tuple(str(p.name) for p in parts if isinstance(p, Param))
+        levels.append(tuple(_numbered(form, unnamed) for form in normalized.forms))
+        unnamed += normalized.unnamed
+    forms: list[Form] = [()]
+    for options in levels:
+        forms = product(forms, options)
     check, problem = _check_regex(route) if reason is None else (None, None)
     return _Template(
-        route.text, tuple(parts), params, converters, defaults, check, reason or problem
+        route.message_text,
+        tuple(_Form(form, _params(form)) for form in forms),
+        converters,
+        defaults,
+        check,
+        reason or problem,
     )
+
+
+def _numbered(form: Form, offset: int) -> Form:
+    # Unnamed groups are _0, _1, ... across the levels of a route, as Django numbers them.
+    return tuple(
+        Param(f"_{offset + part.index}") if isinstance(part, Param) and part.name is None else part
+        for part in form
+    )
+
+
+def _params(form: Form) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(str(part.name) for part in form if isinstance(part, Param)))
 
 
 def _check_regex(route: FlatRoute) -> tuple[re.Pattern[str] | None, str | None]:
@@ -201,9 +232,7 @@ def _not_found(
         if t.unreversible
     ]
     if reasons:
-        message += (
-            "".join(reasons) + " Reverse needs literal text around capturing groups; use path()."
-        )
+        message += "".join(reasons)
     return message
 
 

@@ -40,9 +40,23 @@ class FlatRoute:
 
     @property
     def text(self) -> str:
-        """The full route, e.g. "blog/<int:year>/" (Django's ResolverMatch.route)."""
+        """The full route, e.g. "blog/<int:year>/" (Django's ResolverMatch.route).
+
+        Joined as Django joins it, from the endpoint outwards: a level's leading "^" is
+        dropped when a non-empty level comes before it, so `re_path("^a/$")` under
+        `path("", include(...))` keeps its "^".
+        """
         texts = [str(level.pattern) for level in self.levels]
-        return texts[0] + "".join(text.removeprefix("^") for text in texts[1:])
+        route = texts[-1]
+        for outer in reversed(texts[:-1]):
+            if outer:
+                route = outer + route.removeprefix("^")
+        return route
+
+    @property
+    def message_text(self) -> str:
+        """The route as NoReverseMatch lists it: every level without its leading "^"."""
+        return "".join(str(level.pattern).removeprefix("^") for level in self.levels)
 
 
 @dataclass(slots=True)

@@ -22,6 +22,7 @@ from asgiref.sync import iscoroutinefunction
 
 from legato.exceptions import ImproperlyConfigured
 from legato.urls import _regex
+from legato.urls._normalize import Normalized, normalize
 from legato.urls._regex import Param
 from legato.urls.converters import Converter, get_converter, get_converters
 
@@ -40,6 +41,7 @@ __all__ = [
 
 View: TypeAlias = Callable[..., Any]
 Match: TypeAlias = tuple[int, tuple[Any, ...], dict[str, Any]]
+_LEADING_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))+")
 _NO_ARGS: tuple[Any, ...] = ()
 
 
@@ -58,7 +60,6 @@ class RoutePattern:
     )
     anchored = True
     positional = False
-    unreversible: str | None = None
 
     def __init__(self, route: str, is_endpoint: bool) -> None:
         _check_route_text(route)
@@ -84,6 +85,10 @@ class RoutePattern:
     @property
     def group_names(self) -> tuple[str, ...]:
         return tuple(self.converters)
+
+    def normalized(self) -> Normalized:
+        """The one form reverse() fills in: the route's text and its parameters."""
+        return Normalized((self.parts,))
 
     def match_at(self, path: str, pos: int) -> Match | None:
         """Match `path[pos:]`; return the end position, args and converted kwargs."""
@@ -140,13 +145,9 @@ class RegexPattern:
     def literal_prefix(self) -> str:
         return self._shape.literal_prefix
 
-    @property
-    def parts(self) -> tuple[str | Param, ...] | None:
-        return self._shape.parts
-
-    @property
-    def unreversible(self) -> str | None:
-        return self._shape.unreversible
+    def normalized(self) -> Normalized:
+        """The forms reverse() fills in (_normalize.py); computed on each call."""
+        return normalize(self.regex_text)
 
     @property
     def route(self) -> str:
@@ -162,7 +163,17 @@ class RegexPattern:
 
     @property
     def check_text(self) -> str:
-        return self.regex_text.removeprefix("^")
+        """This level's regex without the leading ^, to join with the other levels.
+
+        Flags such as "(?x)" may only open a whole regex, so a level that starts with
+        them is written as the scoped group "(?x:...)" instead: they apply to it alone,
+        as when the level is matched on its own.
+        """
+        flags = _LEADING_FLAGS.match(self.regex_text)
+        if flags is None:
+            return self.regex_text.removeprefix("^")
+        letters = "".join(re.findall("[aiLmsux]", flags.group()))
+        return f"(?{letters}:{self.regex_text[flags.end() :]})"
 
     def match_at(self, path: str, pos: int) -> Match | None:
         # Django matches each level against what the levels above left over.

@@ -12,10 +12,17 @@ _reverser.py.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from legato.urls._endpoint import DynamicEndpoint, Endpoint, RouteInfo, compile_endpoint
+from legato.urls._endpoint import (
+    DynamicEndpoint,
+    Endpoint,
+    RouteInfo,
+    compile_endpoint,
+    func_path,
+)
 from legato.urls._errors import NoReverseMatch, Resolver404
 from legato.urls._reverser import Reverser
 from legato.urls._segments import SegmentIndex
@@ -87,11 +94,15 @@ class ResolverMatch:
         return iter((self.func, self.args, self.kwargs))
 
     def __repr__(self) -> str:
+        # Django's form: a partial shows its arguments, and the captured and extra
+        # kwargs appear only when there are some.
+        func = repr(self.func) if isinstance(self.func, functools.partial) else func_path(self.func)
+        captured = f", captured_kwargs={self.captured_kwargs!r}" if self.captured_kwargs else ""
+        extra = f", extra_kwargs={self.extra_kwargs!r}" if self._endpoint.defaults else ""
         return (
-            f"ResolverMatch(func={_qualified(self.func)}, args={self.args!r}, "
-            f"kwargs={self.kwargs!r}, "
+            f"ResolverMatch(func={func}, args={self.args!r}, kwargs={self.kwargs!r}, "
             f"url_name={self.url_name!r}, app_names={self.app_names!r}, "
-            f"namespaces={self.namespaces!r}, route={self.route!r})"
+            f"namespaces={self.namespaces!r}, route={self.route!r}{captured}{extra})"
         )
 
 
@@ -178,9 +189,15 @@ class Resolver:
         args: Sequence[Any] | None = None,
         kwargs: Mapping[str, Any] | None = None,
         current_app: str | None = None,
+        *,
+        prefix: str = "/",
     ) -> str:
-        """Build the URL of a route name ("name", "ns:name") or view; NoReverseMatch if none."""
-        return self._reverser.reverse(viewname, args, kwargs, current_app)
+        """Build the URL of a route name ("name", "ns:name") or view; NoReverseMatch if none.
+
+        `prefix` starts the URL: the script prefix ("/mount/") of a mounted app. The
+        module-level reverse() passes the one of the request being served.
+        """
+        return self._reverser.reverse(viewname, args, kwargs, current_app, prefix)
 
     def routes(self) -> list[RouteInfo]:
         """Every route, http and websocket, in declaration order."""
@@ -188,8 +205,3 @@ class Resolver:
 
     def __repr__(self) -> str:
         return f"<Resolver: {len(self._routes)} routes>"
-
-
-def _qualified(view: object) -> str:
-    module = getattr(view, "__module__", "?")
-    return f"{module}.{getattr(view, '__qualname__', type(view).__qualname__)}"

@@ -5,6 +5,12 @@ requests of different apps never see each other's table), and `reverse("name")` 
 nothing else. Outside a request, pass `urlconf=`: an App, a Resolver, a list of routes
 or a dotted module path. `reverse_lazy` defers the lookup until the value is used as a
 string, for module-level and class-level constants.
+
+The script prefix is where the app is mounted ("/shop/" under ASGI `root_path` or WSGI
+`SCRIPT_NAME` "/shop", or `App(force_script_name=...)`); every URL reverse() builds
+starts with it, as in Django. The handlers set it per request in `current_script_prefix`
+(another ContextVar), and only for a request that has one, so an app at "/" pays nothing:
+unset means "/".
 """
 
 from __future__ import annotations
@@ -13,24 +19,52 @@ from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar, Token
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlencode
 
 from legato.exceptions import ImproperlyConfigured
+from legato.http.querydict import QueryDict
 from legato.urls.resolver import Resolver
 
 __all__ = [
     "LazyURL",
     "current_resolver",
+    "current_script_prefix",
+    "get_script_prefix",
     "reverse",
     "reverse_lazy",
+    "script_prefix",
     "set_current_resolver",
+    "set_script_prefix",
 ]
 
+Query = Mapping[str, Any] | Sequence[tuple[str, Any]]
+
 current_resolver: ContextVar[Resolver | None] = ContextVar("current_resolver", default=None)
+current_script_prefix: ContextVar[str] = ContextVar("current_script_prefix", default="/")
 
 
 def set_current_resolver(resolver: Resolver | None) -> Token[Resolver | None]:
     """Make `resolver` the default for reverse() in this context; reset with the token."""
     return current_resolver.set(resolver)
+
+
+def get_script_prefix() -> str:
+    """The prefix URLs of the request being served start with: "/" or "/mount/"."""
+    return current_script_prefix.get()
+
+
+def set_script_prefix(prefix: str) -> Token[str]:
+    """Make URLs built in this context start with `prefix`; reset with the token.
+
+    The handlers call it for each request served under a prefix; call it yourself to
+    build URLs outside a request as a mounted app serves them.
+    """
+    return current_script_prefix.set(script_prefix(prefix))
+
+
+def script_prefix(script_name: str) -> str:
+    """The script prefix for a mount point: "/shop" and "/shop/" give "/shop/"."""
+    return script_name if script_name.endswith("/") else script_name + "/"
 
 
 def reverse(
@@ -39,9 +73,25 @@ def reverse(
     args: Sequence[Any] | None = None,
     kwargs: Mapping[str, Any] | None = None,
     current_app: str | None = None,
+    *,
+    query: Query | None = None,
+    fragment: str | None = None,
 ) -> str:
-    """Return the path ("/blog/2024/") of route `viewname` ("name", "ns:name" or a view)."""
-    return resolver_for(urlconf).reverse(viewname, args, kwargs, current_app)
+    """Return the path ("/blog/2024/") of route `viewname` ("name", "ns:name" or a view).
+
+    `query` (a dict, a QueryDict or a list of pairs; a value may be a list) becomes the
+    query string, encoded; `fragment` is appended after "#" as it is, as in Django.
+    """
+    url = resolver_for(urlconf).reverse(
+        viewname, args, kwargs, current_app, prefix=current_script_prefix.get()
+    )
+    if query is not None:
+        encoded = query.urlencode() if isinstance(query, QueryDict) else urlencode(query, True)
+        if encoded:
+            url += "?" + encoded
+    if fragment is not None:
+        url += "#" + fragment
+    return url
 
 
 class LazyURL:
@@ -53,7 +103,8 @@ class LazyURL:
         self._arguments = arguments
 
     def __str__(self) -> str:
-        return reverse(*self._arguments)
+        *arguments, query, fragment = self._arguments
+        return reverse(*arguments, query=query, fragment=fragment)
 
     def __repr__(self) -> str:
         return f"<LazyURL {self._arguments[0]!r}>"
@@ -85,8 +136,11 @@ def reverse_lazy(
     args: Sequence[Any] | None = None,
     kwargs: Mapping[str, Any] | None = None,
     current_app: str | None = None,
+    *,
+    query: Query | None = None,
+    fragment: str | None = None,
 ) -> LazyURL:
-    return LazyURL(viewname, urlconf, args, kwargs, current_app)
+    return LazyURL(viewname, urlconf, args, kwargs, current_app, query, fragment)
 
 
 def resolver_for(urlconf: Any) -> Resolver:

@@ -60,6 +60,7 @@ def test_method_path_and_scope_come_from_the_scope() -> None:
         ("/app/users/", "/app", ("/app", "/app/users/", "/users/")),
         ("/app", "/app", ("/app", "/app", "/")),
         ("/app/users/", "/app/", ("/app", "/app/users/", "/users/")),
+        ("/app//users/", "/app/", ("/app", "/app/users/", "/users/")),
         ("/users/", "/app", ("/app", "/app/users/", "/users/")),
         ("/application/", "/app", ("/app", "/app/application/", "/application/")),
         ("/users/", "", ("", "/users/", "/users/")),

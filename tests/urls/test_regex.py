@@ -1,5 +1,5 @@
-"""The regex scanners: literal prefix, whole-literal detection, reverse templates, and
-whether a converter's regex can match a "/"."""
+"""The regex scanners: literal prefix, whole-literal detection, and whether a converter's
+regex can match a "/". Reverse forms are tested in test_normalize.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from legato.urls._regex import Param, RegexShape, analyse, stays_in_segment
+from legato.urls._regex import RegexShape, analyse, stays_in_segment
 
 
 def shape(regex: str, endpoint: bool = True) -> RegexShape:
@@ -52,15 +52,6 @@ def test_literal_prefix(regex: str, prefix: str) -> None:
 )
 def test_whole_literal(regex: str, endpoint: bool, literal: str | None) -> None:
     assert shape(regex, endpoint).literal == literal
-
-
-def test_template_has_literals_and_params() -> None:
-    parts = shape(r"^a/(?P<x>\d+)/(\d+)\.json$").parts
-    assert parts == ("a", "/", Param("x"), "/", Param(None), ".", "j", "s", "o", "n")
-
-
-def test_template_refuses_quantified_groups() -> None:
-    assert "quantifier" in str(shape(r"^a/(?P<x>\d+)?$").unreversible)
 
 
 LITERALS = st.sampled_from(["a", "b", "z", "/", "-", "_", "~", r"\.", r"\-", r"\/", "é"])
@@ -106,32 +97,6 @@ def test_every_match_starts_with_the_literal_prefix(
     assert text.startswith(found.literal_prefix)
     if found.literal is not None and endpoint:
         assert text == found.literal
-
-
-REVERSIBLE = st.one_of(
-    LITERALS, st.sampled_from(["(?P<g{n}>[0-9]+)", "([a-c]+)", "(?:ab)", "(?#c)"])
-)
-
-
-@st.composite
-def reversible_regexes(draw: st.DrawFn) -> str:
-    pieces = draw(st.lists(REVERSIBLE, max_size=8))
-    body = "".join(piece.replace("{n}", str(index)) for index, piece in enumerate(pieces))
-    return draw(st.sampled_from(["", "^"])) + body + draw(st.sampled_from(["", "$", r"\Z"]))
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.data(), reversible_regexes())
-def test_template_rebuilds_every_full_match(data: st.DataObject, regex: str) -> None:
-    compiled = re.compile(regex)
-    parts = shape(regex).parts
-    assert parts is not None
-    text = data.draw(st.from_regex(compiled, fullmatch=True))
-    match = compiled.fullmatch(text)
-    assert match is not None
-    groups = iter(match.groups())
-    rebuilt = "".join(part if isinstance(part, str) else next(groups) for part in parts)
-    assert rebuilt == text
 
 
 SEGMENT_BOUND = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -69,6 +70,90 @@ def test_repr_names_func_route_and_kwargs() -> None:
     assert text.startswith("ResolverMatch(func=tests.urls.test_resolver.")
     assert "kwargs={'n': 3}" in text
     assert "route='x/<int:n>/'" in text
+
+
+def empty_view(request: object, template_name: str = "") -> None:
+    return None
+
+
+def test_repr_is_djangos() -> None:
+    resolver = Resolver(
+        [
+            re_path(r"^no_kwargs/([0-9]+)/([0-9]+)/$", empty_view, name="no-kwargs"),
+            re_path(r"^mixed_args/([0-9]+)/(?P<arg2>[0-9]+)/$", empty_view, {"extra": True}),
+        ]
+    )
+    assert repr(resolver.resolve("/no_kwargs/42/37/")) == (
+        "ResolverMatch(func=tests.urls.test_resolver.empty_view, args=('42', '37'), kwargs={}, "
+        "url_name='no-kwargs', app_names=[], namespaces=[], "
+        "route='^no_kwargs/([0-9]+)/([0-9]+)/$')"
+    )
+    assert repr(resolver.resolve("/mixed_args/1986/11/")) == (
+        "ResolverMatch(func=tests.urls.test_resolver.empty_view, args=(), "
+        "kwargs={'arg2': '11', 'extra': True}, url_name=None, app_names=[], namespaces=[], "
+        "route='^mixed_args/([0-9]+)/(?P<arg2>[0-9]+)/$', "
+        "captured_kwargs={'arg2': '11'}, extra_kwargs={'extra': True})"
+    )
+
+
+def test_repr_shows_a_partials_arguments() -> None:
+    partial = functools.partial(empty_view, template_name="template.html")
+    nested = functools.partial(functools.partial(empty_view, template_name="nested.html"))
+    wrapped = functools.update_wrapper(
+        functools.partial(empty_view, template_name="template.html"), empty_view
+    )
+    resolver = Resolver(
+        [
+            path("partial/", partial, name="partial"),
+            path("partial_nested/", nested, name="partial_nested"),
+            path("partial_wrapped/", wrapped, name="partial_wrapped"),
+        ]
+    )
+    for name, template_name in [
+        ("partial", "template.html"),
+        ("partial_nested", "nested.html"),
+        ("partial_wrapped", "template.html"),
+    ]:
+        func = f"functools.partial({empty_view!r}, template_name='{template_name}')"
+        assert repr(resolver.resolve(f"/{name}/")) == (
+            f"ResolverMatch(func={func}, args=(), kwargs={{}}, url_name='{name}', "
+            f"app_names=[], namespaces=[], route='{name}/')"
+        )
+
+
+def test_repr_names_a_class_based_view_by_its_class() -> None:
+    from legato.views import View
+
+    class Page(View):
+        def get(self, request: object) -> None:
+            return None
+
+    text = repr(Resolver([path("p/", Page.as_view())]).resolve("/p/"))
+    assert text.startswith("ResolverMatch(func=tests.urls.test_resolver.Page, ")
+
+
+@pytest.mark.parametrize(
+    ("outer", "inner", "route"),
+    [
+        ("", r"^x/$", "^x/$"),  # an empty level before it keeps the inner "^"
+        ("in/", r"^x/$", "in/x/$"),
+        (r"^in/", r"^x/$", "^in/x/$"),
+        (r"^in/", "x/", "^in/x/"),
+        ("in/", "x/", "in/x/"),
+    ],
+)
+def test_route_of_an_included_re_path_is_joined_as_django_joins_it(
+    outer: str, inner: str, route: str
+) -> None:
+    mount = re_path if outer.startswith("^") else path
+    endpoint = re_path(inner, a) if inner.startswith("^") else path(inner, a)
+    resolver = Resolver([mount(outer, include([endpoint]))])
+    assert resolver.resolve("/in/x/" if outer else "/x/").route == route
+
+
+def test_route_under_two_empty_levels_keeps_its_caret() -> None:
+    resolver = Resolver([path("", include([path("", include([re_path(r"^x/$", a)]))]))])
+    assert resolver.resolve("/x/").route == "^x/$"
 
 
 def test_unknown_path_raises_resolver404_with_path_and_tried() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from legato.exceptions import ImproperlyConfigured
+from legato.http.querydict import QueryDict
 from legato.urls.patterns import include, path, re_path, websocket
 from legato.urls.resolver import NoReverseMatch, Resolver
 from legato.urls.reverse import (
@@ -240,23 +241,96 @@ def test_namespaced_name_is_not_reachable_without_its_namespace(resolver: Resolv
 
 
 @pytest.mark.parametrize(
-    ("regex", "construct"),
+    ("regex", "url"),
     [
-        (r"^a|b$", "'|' alternation"),
-        (r"^a+/$", "quantifier"),
-        (r"^[ab]/$", "character class"),
-        (r"^a./$", "'.'"),
-        (r"^\d/$", "\\d"),
-        (r"(?x)^a/$", "verbose"),
-        (r"^(?:a|b)/$", "group (?:a|b)"),
+        (r"^a|b$", "/a"),
+        (r"^a+/$", "/a/"),
+        (r"^[ab]/$", "/a/"),
+        (r"^a./$", "/a./"),
+        (r"^\d/$", "/0/"),
+        (r"(?x)^a / $", "/a/"),
+        (r"^(?:a|b)/$", "/a/"),
     ],
 )
-def test_unreversible_regex_says_which_construct(regex: str, construct: str) -> None:
-    resolver = Resolver([re_path(regex, view, name="r")])
+def test_regex_constructs_reverse_as_django_normalizes_them(regex: str, url: str) -> None:
+    assert Resolver([re_path(regex, view, name="r")]).reverse("r") == url
+
+
+def test_unreversible_regex_says_why() -> None:
+    resolver = Resolver([re_path(r"^(a)?(?(1)b|c)/$", view, name="r")])
     with pytest.raises(NoReverseMatch) as caught:
         resolver.reverse("r")
-    assert "cannot be reversed" in str(caught.value)
-    assert construct in str(caught.value)
+    assert "cannot be reversed: it uses a conditional group" in str(caught.value)
+
+
+def test_to_url_returning_a_non_string_is_made_a_string() -> None:
+    class Number:
+        regex = "[0-9]+"
+
+        def to_python(self, value: str) -> int:
+            return int(value)
+
+        def to_url(self, value: int) -> int:
+            return value  # Django formats it with "%s"
+
+    from legato.urls.converters import register_converter
+
+    register_converter(Number, "number_reverse_test")
+    resolver = Resolver([path("n/<number_reverse_test:n>/", view, name="n")])
+    assert resolver.reverse("n", args=[7]) == "/n/7/"
+
+
+def test_no_reverse_match_lists_re_path_patterns_without_their_caret() -> None:
+    inner = [re_path(r"^x/(?P<n>\d+)/$", view, name="x")]
+    resolver = Resolver([re_path(r"^a/$", view, name="a"), re_path(r"^in/", include(inner))])
+    with pytest.raises(NoReverseMatch) as caught:
+        resolver.reverse("a", args=[1])
+    assert str(caught.value).endswith("1 pattern(s) tried: ['a/$']")
+    with pytest.raises(NoReverseMatch) as caught:
+        resolver.reverse("x")
+    assert str(caught.value).endswith("1 pattern(s) tried: ['in/x/(?P<n>\\\\d+)/$']")
+
+
+def test_reverse_with_query_and_fragment() -> None:
+    resolver = Resolver([re_path(r"^test/1/?", view, name="test")])
+
+    def url(**options: Any) -> str:
+        return reverse("test", urlconf=resolver, **options)
+
+    assert url(query={"hello": "world", "foo": 123}) == "/test/1?hello=world&foo=123"
+    for query in (
+        [("hello", "world"), ("foo", 123), ("foo", 456)],
+        (("hello", "world"), ("foo", 123), ("foo", 456)),
+        {"hello": "world", "foo": (123, 456)},
+    ):
+        assert url(query=query) == "/test/1?hello=world&foo=123&foo=456"
+    assert url(query={"a": "b c&d=é"}) == "/test/1?a=b+c%26d%3D%C3%A9"
+    assert url(query=QueryDict("a=1&a=2&b=x y", mutable=False)) == "/test/1?a=1&a=2&b=x+y"
+    assert url(query={}) == "/test/1"
+    assert url(query=QueryDict()) == "/test/1"
+    assert url(fragment="tab-1") == "/test/1#tab-1"
+    assert url(fragment="tab 1 is the best!") == "/test/1#tab 1 is the best!"  # as Django
+    assert url(fragment="") == "/test/1#"
+    assert url(query={"hello": "world"}, fragment="tab-1") == "/test/1?hello=world#tab-1"
+
+
+@pytest.mark.parametrize("fragment", [0, False, {}, [], set(), ()])
+def test_reverse_with_a_fragment_that_is_not_text_is_a_type_error(fragment: Any) -> None:
+    resolver = Resolver([path("test/", view, name="test")])
+    with pytest.raises(TypeError):
+        reverse("test", urlconf=resolver, fragment=fragment)
+
+
+@pytest.mark.parametrize("query", [0, False, "a=1", [1, 2]])
+def test_reverse_with_a_query_that_is_no_mapping_or_pairs_is_a_type_error(query: Any) -> None:
+    resolver = Resolver([path("test/", view, name="test")])
+    with pytest.raises(TypeError):
+        reverse("test", urlconf=resolver, query=query)
+
+
+def test_reverse_lazy_takes_query_and_fragment(resolver: Resolver) -> None:
+    lazy = reverse_lazy("item", urlconf=resolver, args=[4], query={"q": 1}, fragment="f")
+    assert str(lazy) == "/items/4/?q=1#f"
 
 
 def test_reverse_round_trips_resolve(resolver: Resolver) -> None:
