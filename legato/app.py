@@ -38,6 +38,7 @@ from legato.handlers.websocket import OriginPolicy, WebSocketHandler
 from legato.handlers.wsgi import WSGIHandler
 from legato.http.body import RequestLimits
 from legato.http.hosts import AllowedHosts
+from legato.http.proxy import ProxyHeaders
 from legato.lifespan import Hook, Lifespan, LifespanFactory, Resource, serve_lifespan
 from legato.sync import ThreadPool
 from legato.urls.resolver import Resolver
@@ -267,6 +268,12 @@ class App:
                 ),
                 allowed_hosts=AllowedHosts(config.allowed_hosts),
                 append_slash=config.append_slash,
+                adapt_view=self._adapt_view,
+                proxy=ProxyHeaders.from_settings(
+                    config.use_x_forwarded_host,
+                    config.use_x_forwarded_port,
+                    config.secure_proxy_ssl_header,
+                ),
             )
         return self._core
 

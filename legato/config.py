@@ -48,6 +48,11 @@ class Config:
     request_head_min_rate: float | None = 500.0
     request_body_timeout: float | None = 20.0
     request_body_min_rate: float | None = 500.0
+    # Proxy headers to trust, as Django's settings of the same names (docs/deployment.md,
+    # "Behind nginx"): off unless a proxy sets or strips the header on every request.
+    use_x_forwarded_host: bool = False
+    use_x_forwarded_port: bool = False
+    secure_proxy_ssl_header: tuple[str, str] | None = None
 
     @classmethod
     def from_arguments(
@@ -93,6 +98,15 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
+def _pair(text: str) -> tuple[str, ...]:
+    names = _names(text)
+    if len(names) != 2:
+        raise ValueError(
+            "expected a header's META name and a value, e.g. HTTP_X_FORWARDED_PROTO,https"
+        )
+    return names
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "debug": _bool,
     "allowed_hosts": _names,
@@ -115,4 +129,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "request_head_min_rate": _optional(float),
     "request_body_timeout": _optional(float),
     "request_body_min_rate": _optional(float),
+    "use_x_forwarded_host": _bool,
+    "use_x_forwarded_port": _bool,
+    "secure_proxy_ssl_header": _optional(_pair),
 }

@@ -60,6 +60,15 @@ class ASGIHandler:
         self.resolver = core.resolver
         self.limits = limits = core.limits
         self.allowed_hosts = core.allowed_hosts
+        self.proxy = proxy = core.proxy
+        # Host values accepted before, looked up by their raw bytes: the fast path. An app
+        # that trusts X-Forwarded-Host checks every request's host in full instead (the
+        # Host header is not the host then).
+        self.accepted_host = (
+            _nothing_accepted
+            if proxy is not None and proxy.use_x_forwarded_host
+            else core.allowed_hosts.accepted_text
+        )
         self.thread_pool = core.thread_pool
         self.run_sync = core.thread_pool.run
         self.disconnects = DisconnectWatcher()
@@ -175,13 +184,15 @@ class ASGIHandler:
             elif name == b"content-type":
                 typed = True
         # A value that passed the full check before; None: check it in full.
-        host = self.allowed_hosts.accepted_text(raw_host) if hosts == 1 else None
-        limits, allowed = self.limits, self.allowed_hosts
+        host = self.accepted_host(raw_host) if hosts == 1 else None
+        limits, allowed, proxy = self.limits, self.allowed_hosts, self.proxy
         if typed:
-            request = HttpRequest(scope, limits=limits, allowed_hosts=allowed, host=host)
+            request = HttpRequest(
+                scope, limits=limits, allowed_hosts=allowed, host=host, proxy=proxy
+            )
         else:  # no Content-Type, so no charset: nothing for the request to look up later
             request = HttpRequest(
-                scope, limits=limits, allowed_hosts=allowed, host=host, encoding=None
+                scope, limits=limits, allowed_hosts=allowed, host=host, encoding=None, proxy=proxy
             )
         # No Content-Length, no Transfer-Encoding: HTTP/1.1 says there is no body. The
         # empty http.request message is left unread; the disconnect watch skips it.
@@ -357,6 +368,10 @@ async def read_body(
 
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _nothing_accepted(raw_host: bytes) -> str | None:
+    return None
 
 
 def _running_task() -> asyncio.Task[Any]:

@@ -137,6 +137,7 @@ class _Worker:
         self.get_response = pipeline.get_response
         self.limits = pipeline.core.limits
         self.allowed_hosts = pipeline.core.allowed_hosts
+        self.proxy = pipeline.core.proxy
         self.state = state
 
     @classmethod
@@ -168,6 +169,7 @@ class _Worker:
             scope_from_environ(environ, self.state),
             limits=self.limits,
             allowed_hosts=self.allowed_hosts,
+            proxy=self.proxy,
         )
         token = current_resolver.set(self.pipeline.resolver)
         try:
