@@ -114,6 +114,17 @@ class _cached(Generic[T]):
 
 _Call = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 
+# What a request caches from its headers, and what else from its scope (the host, the
+# encoding the adapter found, the query string, the cookies): assigning META drops them.
+_FROM_HEADERS = (
+    "headers",
+    "_content_type_and_params",
+    "accepted_types",
+    "accepted_types_by_precedence",
+    "_host",
+)
+_FROM_SCOPE = ("GET", "COOKIES", "_encoding")
+
 
 class HttpRequest:
     """One HTTP request, as Django's `HttpRequest` presents it to a view."""
@@ -227,6 +238,12 @@ class HttpRequest:
 
     @META.setter
     def META(self, meta: dict[str, Any]) -> None:
+        # What was read from the old source is read again from this META when next asked
+        # for, the host checked again. An empty request's GET, POST and COOKIES were set,
+        # not read, so they stay (Django's do).
+        cached = self.__dict__
+        for name in _FROM_HEADERS if self._meta_given else _FROM_HEADERS + _FROM_SCOPE:
+            cached.pop(name, None)
         self._meta = meta
         self._meta_given = True
 

@@ -223,3 +223,37 @@ def test_a_built_meta_reads_as_the_scope_does() -> None:
     assert request.headers["host"] == "example.com"
     meta["HTTP_HOST"] = "changed.example"  # META is the source once it exists, as in Django
     assert request.get_host() == "changed.example"
+
+
+def test_assigning_meta_drops_what_was_read_from_the_scope() -> None:
+    allowed = AllowedHosts(["a.example", "b.example"])
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"q=scope",
+        "headers": [(b"host", b"a.example"), (b"cookie", b"c=scope")],
+    }
+    # As the ASGI adapter builds it: the host checked already, no Content-Type seen.
+    request = HttpRequest(scope, allowed_hosts=allowed, host="a.example", encoding=None)
+    assert (request.GET["q"], request.COOKIES["c"], request.headers["host"]) == (
+        "scope",
+        "scope",
+        "a.example",
+    )
+    request.META = {
+        "HTTP_HOST": "b.example",
+        "HTTP_COOKIE": "c=meta",
+        "QUERY_STRING": "q=meta",
+        "CONTENT_TYPE": "text/plain; charset=latin-1",
+    }
+    assert (request.GET["q"], request.COOKIES["c"], request.headers["host"]) == (
+        "meta",
+        "meta",
+        "b.example",
+    )
+    assert request.get_host() == "b.example"
+    assert request.encoding == "latin-1"
+    request.META = {"HTTP_HOST": "evil.example"}
+    with pytest.raises(DisallowedHost):
+        request.get_host()  # checked again, not the value checked before
