@@ -254,10 +254,12 @@ class HttpRequest:
 
     @_cached
     def GET(self) -> QueryDict:
-        meta = self._meta
-        query = meta.get("QUERY_STRING", "") if self._meta_given and meta is not None else None
+        if self._meta_given:
+            query: str | bytes = self.META.get("QUERY_STRING", "")
+        else:
+            query = self.scope.get("query_string", b"")
         return QueryDict(
-            self.scope.get("query_string", b"") if query is None else query,
+            query,
             encoding=self.encoding,
             max_num_fields=self.limits.data_upload_max_number_fields,
         )
@@ -522,9 +524,8 @@ class HttpRequest:
         if force_append_slash and not path.endswith("/"):
             path += "/"
         escaped = quote(path, safe=_PATH_SAFE)
-        meta = self._meta
-        if self._meta_given and meta is not None:
-            text = str(meta.get("QUERY_STRING", ""))
+        if self._meta_given:
+            text = str(self.META.get("QUERY_STRING", ""))
             return f"{escaped}?{quote(text, safe=_URI_SAFE)}" if text else escaped
         query: bytes = self.scope.get("query_string", b"")
         return f"{escaped}?{quote_from_bytes(query, safe=_URI_SAFE)}" if query else escaped
