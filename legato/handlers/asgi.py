@@ -185,15 +185,15 @@ class ASGIHandler:
                 typed = True
         # A value that passed the full check before; None: check it in full.
         host = self.accepted_host(raw_host) if hosts == 1 else None
-        limits, allowed, proxy = self.limits, self.allowed_hosts, self.proxy
+        limits, allowed = self.limits, self.allowed_hosts
         if typed:
-            request = HttpRequest(
-                scope, limits=limits, allowed_hosts=allowed, host=host, proxy=proxy
-            )
+            request = HttpRequest(scope, limits=limits, allowed_hosts=allowed, host=host)
         else:  # no Content-Type, so no charset: nothing for the request to look up later
             request = HttpRequest(
-                scope, limits=limits, allowed_hosts=allowed, host=host, encoding=None, proxy=proxy
+                scope, limits=limits, allowed_hosts=allowed, host=host, encoding=None
             )
+        if self.proxy is not None:  # set only when configured: no argument to pass per request
+            request.proxy = self.proxy
         # No Content-Length, no Transfer-Encoding: HTTP/1.1 says there is no body. The
         # empty http.request message is left unread; the disconnect watch skips it.
         return request, host is not None and not framed and request.method in _BODYLESS_METHODS
