@@ -38,6 +38,7 @@ from legato.handlers.websocket import OriginPolicy, WebSocketHandler
 from legato.handlers.wsgi import WSGIHandler
 from legato.http.body import RequestLimits
 from legato.http.hosts import AllowedHosts
+from legato.http.proxy import ProxyHeaders
 from legato.lifespan import Hook, Lifespan, LifespanFactory, Resource, serve_lifespan
 from legato.signing import SecretKeys
 from legato.sync import ThreadPool
@@ -274,6 +275,12 @@ class App:
                     config.secret_key, config.secret_key_fallbacks
                 ),
                 force_script_name=config.force_script_name,
+                adapt_view=self._adapt_view,
+                proxy=ProxyHeaders.from_settings(
+                    config.use_x_forwarded_host,
+                    config.use_x_forwarded_port,
+                    config.secure_proxy_ssl_header,
+                ),
             )
         return self._core
 

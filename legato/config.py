@@ -57,6 +57,11 @@ class Config:
     # (a proxy that strips the prefix and sends no root_path / SCRIPT_NAME); None: the
     # server's root_path or SCRIPT_NAME.
     force_script_name: str | None = None
+    # Proxy headers to trust, as Django's settings of the same names (docs/deployment.md,
+    # "Behind nginx"): off unless a proxy sets or strips the header on every request.
+    use_x_forwarded_host: bool = False
+    use_x_forwarded_port: bool = False
+    secure_proxy_ssl_header: tuple[str, str] | None = None
 
     @classmethod
     def from_arguments(
@@ -102,6 +107,15 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
+def _pair(text: str) -> tuple[str, ...]:
+    names = _names(text)
+    if len(names) != 2:
+        raise ValueError(
+            "expected a header's META name and a value, e.g. HTTP_X_FORWARDED_PROTO,https"
+        )
+    return names
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "debug": _bool,
     "allowed_hosts": _names,
@@ -127,4 +141,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "secret_key": _optional(str),
     "secret_key_fallbacks": _names,
     "force_script_name": _optional(str),
+    "use_x_forwarded_host": _bool,
+    "use_x_forwarded_port": _bool,
+    "secure_proxy_ssl_header": _optional(_pair),
 }

@@ -13,6 +13,7 @@ __all__ = [
     "DisallowedRedirect",
     "ImproperlyConfigured",
     "MiddlewareNotUsed",
+    "MultiPartParserError",
     "PermissionDenied",
     "RequestBodyTimeout",
     "RequestDataTooBig",
@@ -63,6 +64,15 @@ class TooManyPartsSent(SuspiciousOperation):
 
 class RequestDataTooBig(SuspiciousOperation):
     """The body is larger than the configured limit: answered with 413."""
+
+
+class MultiPartParserError(BadRequest):
+    """A multipart/form-data body is malformed: answered with 400.
+
+    Django's name (`django.http.multipartparser.MultiPartParserError`, importable from
+    `legato.http.multipart` and `legato.http` too); a `BadRequest` here, so that
+    `except BadRequest` catches it.
+    """
 
 
 class RequestBodyTimeout(BadRequest):

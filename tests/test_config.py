@@ -80,3 +80,29 @@ def test_secret_keys_are_tuples_and_stay_out_of_the_repr() -> None:
 def test_empty_secret_key_fails_at_start_up() -> None:
     with pytest.raises(ImproperlyConfigured, match="non-empty strings"):
         App([], secret_key="").core()
+
+
+def test_proxy_settings_are_off_by_default_and_parse_from_the_environment() -> None:
+    assert Config().use_x_forwarded_host is False
+    assert Config().secure_proxy_ssl_header is None
+    environ = {
+        "LEGATO_USE_X_FORWARDED_HOST": "1",
+        "LEGATO_USE_X_FORWARDED_PORT": "yes",
+        "LEGATO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO, https",
+    }
+    config = Config.from_arguments({}, environ=environ)
+    assert config.use_x_forwarded_host is config.use_x_forwarded_port is True
+    assert config.secure_proxy_ssl_header == ("HTTP_X_FORWARDED_PROTO", "https")
+    listed = Config.from_arguments({"secure_proxy_ssl_header": ["HTTP_X", "on"]}, environ={})
+    assert listed.secure_proxy_ssl_header == ("HTTP_X", "on")
+
+
+def test_a_proxy_ssl_header_variable_that_is_not_a_pair_names_the_variable() -> None:
+    with pytest.raises(ImproperlyConfigured, match="LEGATO_SECURE_PROXY_SSL_HEADER"):
+        Config.from_arguments({}, environ={"LEGATO_SECURE_PROXY_SSL_HEADER": "HTTP_X"})
+
+
+def test_a_malformed_proxy_ssl_header_fails_at_start_up() -> None:
+    app = App([], secure_proxy_ssl_header=("X-Forwarded-Proto", "https"))
+    with pytest.raises(ImproperlyConfigured, match="secure_proxy_ssl_header"):
+        app.core()

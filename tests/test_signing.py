@@ -55,6 +55,12 @@ def request_with(cookie: str) -> HttpRequest:
     return request
 
 
+def scope_with_cookie(cookie: str) -> dict[str, object]:
+    """A request's scope as a server sends it: the Cookie header a browser sends back."""
+    headers = [(b"host", b"example.com"), (b"cookie", cookie.encode("latin-1"))]
+    return {"type": "http", "method": "GET", "path": "/", "headers": headers}
+
+
 def signed_by(response: HttpResponse, key: str) -> str:
     return response.cookies[key].value
 
@@ -223,8 +229,7 @@ def test_signed_cookie_any_value_round_trips_or_is_refused_when_set(value: str) 
         header, line = response.wsgi_headers()[-1]
         assert header == "Set-Cookie"
         sent_back = line.split(";", 1)[0]
-        request = HttpRequest()
-        request.META = {"HTTP_COOKIE": sent_back}
+        request = HttpRequest(scope_with_cookie(sent_back))
         assert request.get_signed_cookie("name") == value
     finally:
         current_keys.reset(token)

@@ -70,6 +70,15 @@ class ASGIHandler:
         self.allowed_hosts = core.allowed_hosts
         self.secret_keys = core.secret_keys
         self.force_script_name = core.force_script_name
+        self.proxy = proxy = core.proxy
+        # Host values accepted before, looked up by their raw bytes: the fast path. An app
+        # that trusts X-Forwarded-Host checks every request's host in full instead (the
+        # Host header is not the host then).
+        self.accepted_host = (
+            _nothing_accepted
+            if proxy is not None and proxy.use_x_forwarded_host
+            else core.allowed_hosts.accepted_text
+        )
         self.thread_pool = core.thread_pool
         self.run_sync = core.thread_pool.run
         self.disconnects = DisconnectWatcher()
@@ -194,7 +203,7 @@ class ASGIHandler:
             elif name == b"content-type":
                 typed = True
         # A value that passed the full check before; None: check it in full.
-        host = self.allowed_hosts.accepted_text(raw_host) if hosts == 1 else None
+        host = self.accepted_host(raw_host) if hosts == 1 else None
         limits, allowed = self.limits, self.allowed_hosts
         if typed:
             request = HttpRequest(scope, limits=limits, allowed_hosts=allowed, host=host)
@@ -208,6 +217,8 @@ class ASGIHandler:
         prefixed = (
             current_script_prefix.set(request.script_name + "/") if request.script_name else None
         )
+        if self.proxy is not None:  # set only when configured: no argument to pass per request
+            request.proxy = self.proxy
         # No Content-Length, no Transfer-Encoding: HTTP/1.1 says there is no body. The
         # empty http.request message is left unread; the disconnect watch skips it.
         ready = host is not None and not framed and request.method in _BODYLESS_METHODS
@@ -399,6 +410,10 @@ def _clean_up(request: HttpRequest, prefixed: Token[str] | None) -> None:
     if prefixed is not None:
         current_script_prefix.reset(prefixed)
     request.close()
+
+
+def _nothing_accepted(raw_host: bytes) -> str | None:
+    return None
 
 
 def _running_task() -> asyncio.Task[Any]:

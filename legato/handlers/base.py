@@ -27,14 +27,17 @@ from legato.exceptions import MiddlewareNotUsed
 from legato.handlers.chain import AsyncGetResponse, ChainMode, Layer, RunAsync, build_chain
 from legato.handlers.errors import ErrorResponder
 from legato.handlers.hook_layer import AdaptedHook
+from legato.handlers.request_urlconf import RequestResolvers
 from legato.http.body import RequestLimits
 from legato.http.hosts import AllowedHosts
+from legato.http.proxy import ProxyHeaders
 from legato.http.redirects import escape_leading_slashes
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase, HttpResponsePermanentRedirect
 from legato.signing import SecretKeys
 from legato.sync import PoolCall, ThreadPool
 from legato.urls.resolver import Resolver, Resolver404, ResolverMatch
+from legato.urls.reverse import set_current_resolver
 
 __all__ = [
     "AsyncGetResponse",
@@ -65,6 +68,8 @@ class Core:
     secret_keys: SecretKeys | None = None  # for signing; None: the app has no secret key
     # App(force_script_name=...): the mount point to use instead of the server's (None).
     force_script_name: str | None = None
+    adapt_view: Callable[[Any], Any] | None = None  # for tables named by request.urlconf
+    proxy: ProxyHeaders | None = None  # the proxy headers requests trust
 
 
 class Pipeline:
@@ -77,6 +82,7 @@ class Pipeline:
         self.thread_pool = core.thread_pool
         self.append_slash = core.append_slash
         self.mode = mode
+        self.request_resolvers = RequestResolvers(core.adapt_view)
         # `respond` runs where the chain is called from; so does its error responder.
         self.respond_to = mode.respond_to(core.errors.response_for_exception, mode.on_loop)
         # In a thread, each route's view as the thread calls it (built on first use); on
@@ -96,10 +102,11 @@ class Pipeline:
         layers above; inlined here because this runs for every request.
         """
         try:
+            resolver = self.resolver if request.urlconf is None else self._urlconf(request)
             try:
-                match = self.resolver.resolve(request.path_info)
+                match = resolver.resolve(request.path_info)
             except Resolver404 as missing:
-                return self._slash_redirect(request, missing)
+                return self._slash_redirect(request, missing, resolver)
             request.resolver_match = match
             if self.view_hooks:
                 if self.view_hooks_await:
@@ -165,13 +172,22 @@ class Pipeline:
             views[callback] = view
         return view
 
-    def _slash_redirect(self, request: HttpRequest, missing: Resolver404) -> HttpResponseBase:
+    def _urlconf(self, request: HttpRequest) -> Resolver:
+        """The table a middleware chose with `request.urlconf`; reverse() uses it too."""
+        resolver = self.request_resolvers.resolver_for(request.urlconf)
+        # Left set: the server adapter resets it when the request ends.
+        set_current_resolver(resolver)
+        return resolver
+
+    def _slash_redirect(
+        self, request: HttpRequest, missing: Resolver404, resolver: Resolver
+    ) -> HttpResponseBase:
         """Django's APPEND_SLASH: the redirect to the path with a slash, if it resolves."""
         # Only safe methods are redirected, since a redirected POST would lose its body.
         if (
             not self.append_slash
             or request.method not in ("GET", "HEAD")
-            or not self.resolver.should_append_slash(request.path_info)
+            or not resolver.should_append_slash(request.path_info)
         ):
             raise missing
         # Quoted, and a leading "//" escaped: "GET //evil.example" must not send the

@@ -140,6 +140,7 @@ class _Worker:
         self.limits = pipeline.core.limits
         self.allowed_hosts = pipeline.core.allowed_hosts
         self.force_script_name = pipeline.core.force_script_name
+        self.proxy = pipeline.core.proxy
         self.state = state
 
     @classmethod
@@ -171,6 +172,7 @@ class _Worker:
             scope_from_environ(environ, self.state, self.force_script_name),
             limits=self.limits,
             allowed_hosts=self.allowed_hosts,
+            proxy=self.proxy,
         )
         token = current_resolver.set(self.pipeline.resolver)
         keys_token = current_keys.set(self.pipeline.core.secret_keys)  # for signed cookies

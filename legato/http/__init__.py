@@ -1,6 +1,6 @@
 """Requests, responses, uploads and cookies: the values a view takes and returns."""
 
-from legato.http.multipart import UploadedFile
+from legato.http.multipart import MultiPartParserError, UploadedFile
 from legato.http.querydict import MultiValueDict, QueryDict
 from legato.http.redirects import url_has_allowed_host_and_scheme
 from legato.http.request import HttpRequest, RawPostDataException
@@ -42,6 +42,7 @@ __all__ = [
     "HttpResponseRedirect",
     "HttpResponseServerError",
     "JsonResponse",
+    "MultiPartParserError",
     "MultiValueDict",
     "QueryDict",
     "RawPostDataException",

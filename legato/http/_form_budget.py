@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from legato.exceptions import (
-    BadRequest,
+    MultiPartParserError,
     RequestDataTooBig,
     TooManyFieldsSent,
     TooManyFilesSent,
@@ -66,7 +66,7 @@ class FormBudget:
     def begin_header(self) -> None:
         self._headers += 1
         if self._headers > MAX_PART_HEADERS:
-            raise BadRequest(
+            raise MultiPartParserError(
                 f"Malformed multipart body: a part has more than {MAX_PART_HEADERS} headers; "
                 "send Content-Disposition and Content-Type only."
             )
@@ -74,7 +74,7 @@ class FormBudget:
     def header_bytes(self, size: int) -> None:
         self._header_bytes += size
         if self._header_bytes > MAX_PART_HEADER_SIZE:
-            raise BadRequest(
+            raise MultiPartParserError(
                 f"Malformed multipart body: the headers of a part are larger than "
                 f"{MAX_PART_HEADER_SIZE} bytes; send shorter names and file names."
             )

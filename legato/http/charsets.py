@@ -1,8 +1,9 @@
 """Decide which client-named charsets request data is decoded with.
 
 A request names its charset (`Content-Type: ...; charset=...`, also per multipart part),
-and Legato decodes the query string, urlencoded forms and multipart fields with it,
-replacing undecodable bytes with U+FFFD. Python's codec registry also holds codecs that
+and Legato decodes the query string and multipart fields with it, replacing undecodable
+bytes with U+FFFD. A urlencoded form is UTF-8 whatever it says (`is_utf8`; the request
+answers 400 to another charset, as Django 5.2 does). Python's codec registry also holds codecs that
 are not character sets at all (base64, zlib, rot13) and text codecs that cannot decode
 with replacement (idna, punycode, undefined raise whatever the bytes), so "Python knows
 the name" is not enough: a charset is used only if it resolves to one of the standard
@@ -22,7 +23,13 @@ import pkgutil
 
 from legato.exceptions import BadRequest
 
-__all__ = ["UnsupportedCharset", "charset_for_decoding", "check_charset", "decodable_codecs"]
+__all__ = [
+    "UnsupportedCharset",
+    "charset_for_decoding",
+    "check_charset",
+    "decodable_codecs",
+    "is_utf8",
+]
 
 # Standard-library codecs that call themselves text codecs but fail on some input even
 # with errors="replace" (idna, punycode, undefined), or read backslash escapes and warn on
@@ -79,3 +86,11 @@ def check_charset(charset: str) -> None:
             f"{charset!r} is not a charset request data can be decoded with; use a character "
             "set such as 'utf-8' or 'latin-1'."
         )
+
+
+def is_utf8(charset: str) -> bool:
+    """Say whether `charset` names UTF-8 ("utf-8", "UTF8", "utf_8", ...)."""
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except (LookupError, ValueError):
+        return False

@@ -5,6 +5,10 @@ are decoded as latin-1 and looked up lower-cased with `_` read as `-`, so `heade
 finds `User-Agent`. Header names that themselves contain `_` are dropped, as nginx and
 gunicorn do: otherwise `X_Forwarded_For` could pass for `X-Forwarded-For` here and in
 META. Repeated headers are joined with ", " (Cookie with "; ").
+
+`HttpHeaders.from_meta` reads a CGI-style META instead (`HTTP_USER_AGENT`, plus
+`CONTENT_TYPE` and `CONTENT_LENGTH`), as Django's does: for a request whose META a test
+or a middleware has assigned.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ from typing import Any
 
 from python_multipart.multipart import parse_options_header
 
-__all__ = ["HttpHeaders", "find_header", "parse_header_parameters"]
+__all__ = ["HttpHeaders", "find_header", "header_name_from_meta", "parse_header_parameters"]
+
+# The two CGI variables that carry a header without the HTTP_ prefix.
+_UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
 
 
 class HttpHeaders(Mapping[str, str]):
@@ -30,6 +37,17 @@ class HttpHeaders(Mapping[str, str]):
     def __init__(self, raw_headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
         self._raw = raw_headers if isinstance(raw_headers, list | tuple) else list(raw_headers)
         self._all: dict[str, str] | None = None
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any]) -> HttpHeaders:
+        """The headers a CGI-style META holds; its other variables are left out."""
+        headers = cls(())
+        headers._all = {
+            name: value
+            for key, value in meta.items()
+            if (name := header_name_from_meta(key)) is not None
+        }
+        return headers
 
     def __getitem__(self, key: str) -> str:
         value = self._find(key)
@@ -80,6 +98,15 @@ def find_header(raw_headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str 
     return (b"; " if name == b"cookie" else b", ").join(found).decode("latin-1")
 
 
+def header_name_from_meta(key: str) -> str | None:
+    """`HTTP_USER_AGENT` -> `user-agent`; None for a META key that is not a header."""
+    if key.startswith("HTTP_"):
+        key = key[5:]
+    elif key not in _UNPREFIXED:
+        return None
+    return key.replace("_", "-").lower() or None
+
+
 def _decode_all(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     store: dict[str, str] = {}
     for raw_name, raw_value in raw_headers:
@@ -96,9 +123,15 @@ def _decode_all(raw_headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
 def parse_header_parameters(value: str) -> tuple[str, dict[str, str]]:
     """Split `text/html; charset="utf-8"` into `("text/html", {"charset": "utf-8"})`.
 
-    The main value and parameter names are lower-cased; quoted values are unquoted.
+    The main value and parameter names are lower-cased; quoted values are unquoted. Never
+    raises: a character outside latin-1, which no header from the wire holds (a META or
+    a media type written by code may), is read as "?".
     """
+    if not value.isascii():
+        value = value.encode("latin-1", "replace").decode("latin-1")
     main, params = parse_options_header(value)
     return main.decode("latin-1"), {
-        name.decode("latin-1"): param.decode("latin-1") for name, param in params.items()
+        name.decode("latin-1"): param.decode("latin-1")
+        for name, param in params.items()
+        if name  # "; =x" names nothing: left out, as Django does
     }

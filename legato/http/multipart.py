@@ -20,8 +20,9 @@ of many small parts is refused after the limit's worth of them. Per part:
   parameters is refused before it is parsed (each parameter costs the parser far more
   than a byte of data).
 
-Syntax errors and truncated bodies raise `BadRequest`. `UploadedFile` is Django's
-uploaded-file API; its name is sanitised to a bare file name on the way in.
+Syntax errors and truncated bodies raise `MultiPartParserError` (a `BadRequest`).
+`UploadedFile` is Django's uploaded-file API; its name is sanitised to a bare file name
+on the way in.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import IO, TYPE_CHECKING
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, MultipartState
 
-from legato.exceptions import BadRequest
+from legato.exceptions import MultiPartParserError
 from legato.http._form_budget import FormBudget
 from legato.http.charsets import charset_for_decoding
 from legato.http.headers import parse_header_parameters
@@ -47,7 +48,13 @@ if TYPE_CHECKING:
 
     from legato.http.body import RequestLimits
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "MultipartReader", "UploadedFile", "sanitize_file_name"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "MultiPartParserError",
+    "MultipartReader",
+    "UploadedFile",
+    "sanitize_file_name",
+]
 
 DEFAULT_CHUNK_SIZE = 64 * 2**10
 
@@ -284,13 +291,13 @@ class MultipartReader:
         try:
             self._parser.write(chunk)
         except FormParserError as exc:
-            raise BadRequest(f"Malformed multipart body: {exc}.") from None
+            raise MultiPartParserError(f"Malformed multipart body: {exc}.") from None
 
     def finish(self) -> tuple[QueryDict, MultiValueDict[UploadedFile]]:
         """Return POST and FILES; from here on the caller owns (and closes) the files."""
         # An empty body is an empty form, as in Django; anything else must be complete.
         if self._started and self._parser.state != MultipartState.END:
-            raise BadRequest(
+            raise MultiPartParserError(
                 "Malformed multipart body: it ends before the closing boundary; "
                 "the upload was cut short or its boundary does not match the Content-Type."
             )
@@ -367,7 +374,7 @@ class MultipartReader:
     def _header_parameters(self, name: bytes) -> tuple[str, dict[str, str]]:
         value = self._headers.get(name, b"")
         if value.count(b";") > MAX_HEADER_PARAMETERS:
-            raise BadRequest(
+            raise MultiPartParserError(
                 f"Malformed multipart body: a part's {name.decode()} header has more than "
                 f"{MAX_HEADER_PARAMETERS} parameters; send the name and filename only."
             )
@@ -414,12 +421,12 @@ class MultipartReader:
 
 def _checked_boundary(boundary: str | None) -> str:
     if not boundary:
-        raise BadRequest(
+        raise MultiPartParserError(
             "Malformed multipart body: the Content-Type header has no boundary; send "
             '"multipart/form-data; boundary=..." as the form encoder does.'
         )
     if not _BOUNDARY.fullmatch(boundary):
-        raise BadRequest(
+        raise MultiPartParserError(
             f"Malformed multipart body: invalid boundary {boundary[:80]!r}; a boundary is 1 "
             "to 200 printable ASCII characters and does not end with a space."
         )

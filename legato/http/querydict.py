@@ -4,7 +4,9 @@
 Django's does; it subclasses `dict` so `dict(d)`, `isinstance(d, dict)` and JSON
 encoders see the lists, exactly as Django users expect. `QueryDict` adds parsing
 (through `urllib.parse`, never raising on malformed input), `urlencode()` and
-immutability: `request.GET` and `request.POST` are read-only, `copy()` is not.
+immutability: `request.GET` and `request.POST` are read-only, `copy()` is not. Keys and
+values given to a QueryDict as bytes are decoded with its encoding (undecodable bytes
+become U+FFFD), as in Django.
 """
 
 from __future__ import annotations
@@ -179,8 +181,8 @@ class QueryDict(MultiValueDict[str]):
     @classmethod
     def fromkeys(  # type: ignore[override]
         cls,
-        iterable: Iterable[str],
-        value: str = "",
+        iterable: Iterable[str | bytes],
+        value: str | bytes = "",
         mutable: bool = False,
         encoding: str | None = None,
     ) -> QueryDict:
@@ -200,9 +202,14 @@ class QueryDict(MultiValueDict[str]):
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_querydict, (list(self.lists()), self._mutable, self.encoding))
 
-    def __setitem__(self, key: str, value: str) -> None:
+    def _text(self, value: Any) -> Any:
+        if isinstance(value, bytes):
+            return value.decode(self.encoding, "replace")
+        return value
+
+    def __setitem__(self, key: str | bytes, value: str | bytes) -> None:
         self._assert_mutable()
-        super().__setitem__(key, value)
+        super().__setitem__(self._text(key), self._text(value))
 
     def __delitem__(self, key: str) -> None:
         self._assert_mutable()
@@ -227,17 +234,17 @@ class QueryDict(MultiValueDict[str]):
         """Return a mutable copy, even of an immutable QueryDict."""
         return self._mutable_copy()
 
-    def setlist(self, key: str, list_: Iterable[str]) -> None:
+    def setlist(self, key: str | bytes, list_: Iterable[str | bytes]) -> None:
         self._assert_mutable()
-        super().setlist(key, list_)
+        super().setlist(self._text(key), [self._text(value) for value in list_])
 
     def setlistdefault(self, key: str, default_list: list[str] | None = None) -> list[str]:
         self._assert_mutable()
         return super().setlistdefault(key, default_list)
 
-    def appendlist(self, key: str, value: str) -> None:
+    def appendlist(self, key: str | bytes, value: str | bytes) -> None:
         self._assert_mutable()
-        super().appendlist(key, value)
+        super().appendlist(self._text(key), self._text(value))
 
     def pop(self, key: str, default: Any = _MISSING) -> Any:
         self._assert_mutable()
@@ -251,9 +258,9 @@ class QueryDict(MultiValueDict[str]):
         self._assert_mutable()
         super().clear()
 
-    def setdefault(self, key: str, default: Any = None) -> Any:
+    def setdefault(self, key: str | bytes, default: Any = None) -> Any:
         self._assert_mutable()
-        return super().setdefault(key, default)
+        return super().setdefault(self._text(key), self._text(default))
 
     def urlencode(self, safe: str | None = None) -> str:
         """Encode as a query string; characters in `safe` are left unescaped (as `%20` space)."""

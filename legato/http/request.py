@@ -5,10 +5,17 @@ headers, META, GET, POST, FILES, COOKIES, the content type and the validated hos
 computed on first access and cached on the instance, so a view pays for what it reads.
 The body is read by the handler through `body.BodyReader` and attached as `body_data`
 before the view runs; POST and FILES come from it, for any method (a streamed multipart
-body cannot be read twice, so unlike Django a PUT form is parsed too). The host is
-checked against `allowed_hosts` in `get_host()` with Django's rules; `None` means any
-well-formed host. Once META exists (built, or assigned by a test) it is what the host,
-port, cookies and content type are read from, as in Django.
+body cannot be read twice, so unlike Django a PUT form is parsed too). `read()`,
+`readline()` and iteration read the same bytes as a file, with Django's rule: once the
+stream is read before `body` was, `body` raises `RawPostDataException` and POST is
+empty. The host is checked against `allowed_hosts` in `get_host()` with Django's rules;
+`None` means any well-formed host. Proxy headers count only as `proxy` says (proxy.py).
+
+`HttpRequest()` with no scope is Django's empty request (no method, empty path, empty
+META, mutable GET and POST), for tests to fill in. Once META exists (built, or assigned
+by a test) it is what the headers, host, port, cookies, content type and scheme are read
+from; an assigned META also gives the query string (`GET`, `get_full_path()`), as in
+Django.
 
 A server adapter that has read the headers already tells the constructor what it
 learned, so nothing is looked up twice: `host`, a Host value it checked against
@@ -21,7 +28,8 @@ import datetime
 import enum
 import re
 import uuid
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from io import BytesIO
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 from urllib.parse import quote, quote_from_bytes, urljoin, urlsplit
@@ -29,12 +37,20 @@ from urllib.parse import quote, quote_from_bytes, urljoin, urlsplit
 import orjson
 
 from legato.exceptions import BadRequest, DisallowedHost, ImproperlyConfigured
+from legato.http.accept import (
+    MediaType,
+    by_precedence,
+    governing_range,
+    parse_accept,
+    preferred_type,
+)
 from legato.http.body import DEFAULT_LIMITS, RequestBody, RequestLimits
-from legato.http.charsets import charset_for_decoding, check_charset
+from legato.http.charsets import charset_for_decoding, check_charset, is_utf8
 from legato.http.cookies import parse_cookie
 from legato.http.headers import HttpHeaders, find_header, parse_header_parameters
 from legato.http.hosts import AllowedHosts, split_domain_port
 from legato.http.multipart import UploadedFile
+from legato.http.proxy import ProxyHeaders
 from legato.http.querydict import MultiValueDict, QueryDict
 from legato.signing import RAISE_ERROR, unsign_cookie
 
@@ -43,7 +59,7 @@ if TYPE_CHECKING:
 
     from legato.db.database import Database
 
-__all__ = ["HttpRequest", "RawPostDataException"]
+__all__ = ["HttpRequest", "MediaType", "RawPostDataException"]
 
 T = TypeVar("T")
 
@@ -55,11 +71,12 @@ _URI_SAFE = "/#%[]=:;$&()+,!?*@'~"
 
 
 class RawPostDataException(BadRequest):
-    """`request.body` was asked for after the body had been parsed as it streamed.
+    """`request.body` (or the body as a stream) was asked for after it was consumed.
 
     Legato parses multipart bodies while they stream, so this happens whenever a client
-    sends a form to a view that reads `request.body`: the client's choice, answered
-    with 400 (Django, which raises it for a programming error, answers 500).
+    sends a form to a view that reads `request.body` or `request.read()`: the client's
+    choice, answered with 400 (Django, which raises it for a programming error, answers
+    500). It is also Django's error for `request.body` read after `request.read()`.
     """
 
 
@@ -97,21 +114,18 @@ class _cached(Generic[T]):
         return value
 
 
-def _test_scope() -> dict[str, Any]:
-    return {
-        "type": "http",
-        "method": "GET",
-        "path": "/",
-        "query_string": b"",
-        "headers": [],
-        "root_path": "",
-        "scheme": "http",
-        "http_version": "1.1",
-        "server": ("testserver", 80),
-    }
-
-
 _Call = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+# What a request caches from its headers, and what else from its scope (the host, the
+# encoding the adapter found, the query string, the cookies): assigning META drops them.
+_FROM_HEADERS = (
+    "headers",
+    "_content_type_and_params",
+    "accepted_types",
+    "accepted_types_by_precedence",
+    "_host",
+)
+_FROM_SCOPE = ("GET", "COOKIES", "_encoding")
 
 
 class HttpRequest:
@@ -119,11 +133,19 @@ class HttpRequest:
 
     # Class-level defaults cost nothing per request; assigning one makes it per instance.
     resolver_match: Any = None
+    # A URL table for this request only (a dotted module path, a module or a list of
+    # routes), set by a middleware as in Django; None: the app's own.
+    urlconf: Any = None
+    proxy: ProxyHeaders | None = None
     script_name = ""
     body_data: RequestBody | None = None
     _host: str | None = None
     _encoding: str | _Unset | None = _Unset.UNSET
     _json: Any = _Unset.UNSET
+    _meta: dict[str, Any] | None = None
+    _meta_given = False  # META was assigned (or is the empty one): it holds the query too
+    _stream: BytesIO | None = None  # the body as a file, once read() or readline() asks
+    _body_seen = False  # `body` (or the form parsed from it) was read before the stream
     after_response_calls: tuple[_Call, ...] = ()
     database: Database | None = None  # set per request only when the app has one
     db_session: AsyncSession | None = None
@@ -137,22 +159,25 @@ class HttpRequest:
         allowed_hosts: AllowedHosts | None = None,
         host: str | None = None,
         encoding: str | _Unset | None = _UNSET,
+        proxy: ProxyHeaders | None = None,
     ) -> None:
-        """Describe the request in `scope` (a test request to "/" if None).
+        """Describe the request in `scope`; without one, Django's empty request.
 
         `host`: the Host value, already checked against `allowed_hosts` by whoever passes
         it; `get_host()` returns it as it is. `encoding`: the charset to decode GET and
         POST with (None: UTF-8); by default the one Content-Type names, found on first use.
+        `proxy`: the proxy headers to trust (None: none).
         """
         if scope is None:
-            scope = _test_scope()
-        self.scope = scope
-        self.method: str = scope["method"]
-        root_path = scope.get("root_path")
-        if root_path:
-            self.script_name, self.path, self.path_info = _split_root(scope["path"], root_path)
+            self._be_empty()
         else:
-            self.path = self.path_info = scope["path"]
+            self.scope = scope
+            self.method: str = scope["method"]
+            root_path = scope.get("root_path")
+            if root_path:
+                self.script_name, self.path, self.path_info = _split_root(scope["path"], root_path)
+            else:
+                self.path = self.path_info = scope["path"]
         if body is not None:
             self.body_data = body
         self.limits = limits
@@ -163,12 +188,37 @@ class HttpRequest:
             if encoding is not None:
                 check_charset(encoding)
             self._encoding = encoding
+        if proxy is not None:
+            self.proxy = proxy
+
+    def _be_empty(self) -> None:
+        # What Django's HttpRequest() holds: nothing read from any request yet.
+        self.scope = {"type": "http"}
+        self.method = None  # type: ignore[assignment]
+        self.path = self.path_info = ""
+        self._meta = {}
+        self._meta_given = True
+        self.__dict__.update(
+            GET=QueryDict(mutable=True),
+            POST=QueryDict(mutable=True),
+            COOKIES={},
+            FILES=MultiValueDict(),
+        )
 
     def __repr__(self) -> str:
+        if self.method is None or not self.get_full_path():
+            return f"<{type(self).__name__}>"
         return f"<{type(self).__name__}: {self.method} {self.get_full_path()!r}>"
 
     @property
     def scheme(self) -> str:
+        """http or https: the server's, or what a trusted proxy header says (proxy.py)."""
+        proxy = self.proxy
+        if proxy is not None and proxy.ssl_header is not None:
+            meta_key, name, secure_value = proxy.ssl_header
+            value = self._header(meta_key, name)
+            if value is not None:
+                return "https" if value.split(",", 1)[0].strip() == secure_value else "http"
         return str(self.scope.get("scheme", "http"))
 
     def is_secure(self) -> bool:
@@ -176,11 +226,28 @@ class HttpRequest:
 
     @_cached
     def headers(self) -> HttpHeaders:
+        meta = self._meta
+        if meta is not None:
+            return HttpHeaders.from_meta(meta)
         return HttpHeaders(self.scope.get("headers", ()))
 
-    @_cached
-    def META(self) -> dict[str, str]:
-        return _build_meta(self)
+    @property
+    def META(self) -> dict[str, Any]:
+        meta = self._meta
+        if meta is None:
+            meta = self._meta = _build_meta(self)
+        return meta
+
+    @META.setter
+    def META(self, meta: dict[str, Any]) -> None:
+        # What was read from the old source is read again from this META when next asked
+        # for, the host checked again. An empty request's GET, POST and COOKIES were set,
+        # not read, so they stay (Django's do).
+        cached = self.__dict__
+        for name in _FROM_HEADERS if self._meta_given else _FROM_HEADERS + _FROM_SCOPE:
+            cached.pop(name, None)
+        self._meta = meta
+        self._meta_given = True
 
     @_cached
     def COOKIES(self) -> dict[str, str]:
@@ -203,8 +270,12 @@ class HttpRequest:
 
     @_cached
     def GET(self) -> QueryDict:
+        if self._meta_given:
+            query: str | bytes = self.META.get("QUERY_STRING", "")
+        else:
+            query = self.scope.get("query_string", b"")
         return QueryDict(
-            self.scope.get("query_string", b""),
+            query,
             encoding=self.encoding,
             max_num_fields=self.limits.data_upload_max_number_fields,
         )
@@ -212,19 +283,27 @@ class HttpRequest:
     @_cached
     def POST(self) -> QueryDict:
         data = self.body_data
-        if data is not None and data.post is not None:
-            return data.post
-        if (
-            data is not None
-            and data.body
-            and self.content_type == "application/x-www-form-urlencoded"
-        ):
-            return QueryDict(
-                data.body,
-                encoding=self.encoding,
-                max_num_fields=self.limits.data_upload_max_number_fields,
-            )
+        if data is not None:
+            if data.post is not None:
+                return data.post
+            if self.content_type == "application/x-www-form-urlencoded":
+                return self._urlencoded_form(data)
         return QueryDict(encoding=self.encoding)
+
+    def _urlencoded_form(self, data: RequestBody) -> QueryDict:
+        encoding = self.encoding
+        if encoding is not None and not is_utf8(encoding):
+            # Django 5.2's rule: such a form has no charset but UTF-8 (RFC 1866, WHATWG).
+            raise BadRequest(
+                "HTTP requests with the 'application/x-www-form-urlencoded' content type "
+                f"must be UTF-8 encoded, and this one names charset {encoding[:40]!r}; "
+                "send the form as UTF-8."
+            )
+        if not self._body_seen:
+            if self._stream is not None:
+                return QueryDict()  # the view read the stream first: no form, as in Django
+            self._body_seen = True
+        return QueryDict(data.body, max_num_fields=self.limits.data_upload_max_number_fields)
 
     @_cached
     def FILES(self) -> MultiValueDict[UploadedFile]:
@@ -235,6 +314,13 @@ class HttpRequest:
 
     @property
     def body(self) -> bytes:
+        if not self._body_seen:
+            if self._stream is not None:
+                raise RawPostDataException(
+                    "You cannot access body after reading from request's data stream: "
+                    "read request.body first if the view needs both."
+                )
+            self._body_seen = True
         data = self.body_data
         if data is None:
             return b""
@@ -249,16 +335,47 @@ class HttpRequest:
     def json(self) -> Any:
         """Return the body decoded as JSON (cached); malformed JSON raises BadRequest (400)."""
         if self._json is _UNSET:
+            data = self.body_data
+            if data is not None and data.body is None:
+                raise BadRequest(
+                    "Malformed JSON in request body: it is multipart/form-data; read "
+                    "request.POST and request.FILES instead."
+                )
             try:
                 self._json = orjson.loads(self.body)
             except orjson.JSONDecodeError as exc:
                 raise BadRequest(f"Malformed JSON in request body: {exc}") from None
-            except RawPostDataException:
-                raise BadRequest(
-                    "Malformed JSON in request body: it is multipart/form-data; read "
-                    "request.POST and request.FILES instead."
-                ) from None
         return self._json
+
+    # The body as a file, as Django's request is one. The body is in memory already (the
+    # handler read it before the view ran), so none of these waits for the network.
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Read up to `size` bytes of the body (all that is left by default)."""
+        return self._body_stream().read(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._body_stream().readline(size)
+
+    def readlines(self) -> list[bytes]:
+        return list(self)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+    def _body_stream(self) -> BytesIO:
+        stream = self._stream
+        if stream is None:
+            data = self.body_data
+            body = b"" if data is None else data.body
+            if body is None:
+                raise RawPostDataException(
+                    "The multipart/form-data body was parsed into request.POST and "
+                    "request.FILES as it arrived, so it cannot be read as a stream; read "
+                    "the form from those instead."
+                )
+            stream = self._stream = BytesIO(body)
+        return stream
 
     @_cached
     def _content_type_and_params(self) -> tuple[str, dict[str, str]]:
@@ -292,6 +409,31 @@ class HttpRequest:
         self._encoding = value
         self.__dict__.pop("GET", None)
         self.__dict__.pop("POST", None)
+
+    @_cached
+    def accepted_types(self) -> list[MediaType]:
+        """The media ranges of the Accept header (`*/*` without one), preferred first."""
+        header = self._header("HTTP_ACCEPT", b"accept")
+        return parse_accept("*/*" if header is None else header)
+
+    @_cached
+    def accepted_types_by_precedence(self) -> list[MediaType]:
+        """The same ranges, most specific first: the order in which they govern a type."""
+        return by_precedence(self.accepted_types)
+
+    def accepted_type(self, media_type: str | MediaType) -> MediaType | None:
+        """The accepted range that governs `media_type` (its quality is the client's), or None."""
+        return governing_range(media_type, self.accepted_types_by_precedence)
+
+    def accepts(self, media_type: str | MediaType) -> bool:
+        """Say whether the client accepts a response of `media_type` ("application/json")."""
+        return self.accepted_type(media_type) is not None
+
+    def get_preferred_type(self, media_types: Sequence[str]) -> str | None:
+        """The one of `media_types` the client prefers, or None if it accepts none of them."""
+        if not media_types or not self.accepted_types:
+            return None
+        return preferred_type(media_types, self.accepted_types, self.accepted_types_by_precedence)
 
     @_cached
     def id(self) -> str:
@@ -348,7 +490,16 @@ class HttpRequest:
         return host
 
     def get_port(self) -> str:
-        return self._server()[1]
+        """The port the client connected to (X-Forwarded-Port if the app trusts it)."""
+        proxy = self.proxy
+        if proxy is not None and proxy.use_x_forwarded_port:
+            forwarded = self._header("HTTP_X_FORWARDED_PORT", b"x-forwarded-port")
+            if forwarded is not None:
+                return forwarded
+        meta = self._meta
+        if meta is not None:
+            return str(meta["SERVER_PORT"])  # a KeyError without it, as in Django
+        return _scope_server(self.scope)[1]
 
     def get_full_path(self, force_append_slash: bool = False) -> str:
         return self._full(self.path, force_append_slash)
@@ -356,11 +507,15 @@ class HttpRequest:
     def get_full_path_info(self, force_append_slash: bool = False) -> str:
         return self._full(self.path_info, force_append_slash)
 
-    def build_absolute_uri(self, location: str | None = None) -> str:
-        """Return `location` (default: this request's full path) as an absolute URI."""
+    def build_absolute_uri(self, location: object = None) -> str:
+        """Return `location` (default: this request's full path) as an absolute URI.
+
+        `location` is a string, or a lazy one such as `reverse_lazy(...)`.
+        """
         origin = f"{self.scheme}://{self.get_host()}"
         if location is None:
             return origin + self.get_full_path()
+        location = str(location)
         bits = urlsplit(location)
         if bits.scheme and bits.netloc:
             absolute = location
@@ -384,35 +539,40 @@ class HttpRequest:
     def _full(self, path: str, force_append_slash: bool) -> str:
         if force_append_slash and not path.endswith("/"):
             path += "/"
-        query: bytes = self.scope.get("query_string", b"")
         escaped = quote(path, safe=_PATH_SAFE)
+        if self._meta_given:
+            text = str(self.META.get("QUERY_STRING", ""))
+            return f"{escaped}?{quote(text, safe=_URI_SAFE)}" if text else escaped
+        query: bytes = self.scope.get("query_string", b"")
         return f"{escaped}?{quote_from_bytes(query, safe=_URI_SAFE)}" if query else escaped
 
     def _header(self, meta_key: str, name: bytes) -> str | None:
         # A META the view or a test has built (or assigned) is the source of truth then,
         # as in Django. Without META or headers, one scan of the raw list is cheaper than
         # building either just to read the Host or Cookie header.
-        cached = self.__dict__
-        meta = cached.get("META")
+        meta = self._meta
         if meta is not None:
-            return meta.get(meta_key)  # type: ignore[no-any-return]
-        headers = cached.get("headers")
+            return meta.get(meta_key)
+        headers = self.__dict__.get("headers")
         if headers is not None:
             return headers.get(name.decode())  # type: ignore[no-any-return]
         return find_header(self.scope.get("headers", ()), name)
 
     def _raw_host(self) -> str:
+        """The host as the request names it, unchecked (Django's `_get_raw_host`)."""
+        proxy = self.proxy
+        if proxy is not None and proxy.use_x_forwarded_host:
+            forwarded = self._header("HTTP_X_FORWARDED_HOST", b"x-forwarded-host")
+            if forwarded is not None:
+                return forwarded
         host = self._header("HTTP_HOST", b"host")
         if host is not None:
             return host
-        name, port = self._server()
+        meta = self._meta
+        # A KeyError for a META without SERVER_NAME, as in Django.
+        name = str(meta["SERVER_NAME"]) if meta is not None else _scope_server(self.scope)[0]
+        port = self.get_port()
         return name if port == ("443" if self.is_secure() else "80") else f"{name}:{port}"
-
-    def _server(self) -> tuple[str, str]:
-        meta = self.__dict__.get("META")
-        if meta is not None and "SERVER_NAME" in meta:
-            return str(meta["SERVER_NAME"]), str(meta.get("SERVER_PORT", ""))
-        return _scope_server(self.scope)
 
 
 def _split_root(path: str, root_path: str) -> tuple[str, str, str]:
@@ -452,7 +612,7 @@ def _disallowed_host_message(host: str, domain: str) -> str:
     )
 
 
-def _build_meta(request: HttpRequest) -> dict[str, str]:
+def _build_meta(request: HttpRequest) -> dict[str, Any]:
     scope = request.scope
     server_name, server_port = _scope_server(scope)
     meta = {

@@ -69,7 +69,7 @@ async def test_a_failure_names_the_work_and_the_request_on_one_log_line(
     def send_receipt() -> None:
         raise ConnectionError("mail server down")
 
-    request = HttpRequest({**HttpRequest().scope, "path": "/pay/\n forged"})
+    request = HttpRequest({"type": "http", "method": "GET", "path": "/pay/\n forged"})
     request.after_response(send_receipt)
     with caplog.at_level(logging.ERROR, logger="legato.request"):
         await run_after_response(request, pool)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from legato.exceptions import (
     BadRequest,
+    MultiPartParserError,
     RequestDataTooBig,
     SuspiciousOperation,
     TooManyFieldsSent,
@@ -234,7 +235,7 @@ def test_closing_boundary_only_is_an_empty_form() -> None:
     ],
 )
 def test_missing_or_invalid_boundary_raises_badrequest(content_type: bytes) -> None:
-    with pytest.raises(BadRequest, match="boundary"):
+    with pytest.raises(MultiPartParserError, match="boundary"):
         BodyReader(content_type, None, RequestLimits())
 
 
@@ -246,24 +247,24 @@ def test_quoted_boundary_is_accepted() -> None:
 
 def test_truncated_body_raises_badrequest() -> None:
     raw = Form(fields=[("a", "1")], files=[("f", "a.txt", "text/plain", b"abc")]).encode()
-    with pytest.raises(BadRequest, match="ends before the closing boundary"):
+    with pytest.raises(MultiPartParserError, match="ends before the closing boundary"):
         parse(raw[:-20])
 
 
 def test_body_with_other_boundary_raises_badrequest() -> None:
     raw = Form(fields=[("a", "1")]).encode(boundary="somethingelse")
-    with pytest.raises(BadRequest, match="Malformed multipart body"):
+    with pytest.raises(MultiPartParserError, match="Malformed multipart body"):
         parse(raw)
 
 
 def test_broken_part_headers_raise_badrequest() -> None:
     raw = f'--{BOUNDARY}\r\nContent Disposition: form-data; name="a"\r\n\r\n1\r\n--{BOUNDARY}--\r\n'
-    with pytest.raises(BadRequest, match="Malformed multipart body"):
+    with pytest.raises(MultiPartParserError, match="Malformed multipart body"):
         parse(raw.encode())
 
 
 def test_garbage_before_first_boundary_raises_badrequest() -> None:
-    with pytest.raises(BadRequest):
+    with pytest.raises(MultiPartParserError):
         parse(b"hello" + Form(fields=[("a", "1")]).encode())
 
 
@@ -540,7 +541,7 @@ def test_part_with_too_many_headers_raises_badrequest() -> None:
     head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n'.encode()
     extra = b"X-A: 1\r\n" * (MAX_PART_HEADERS - 1)
     parse(head + extra + b"\r\nv\r\n" + CLOSE).close()
-    with pytest.raises(BadRequest, match="Malformed multipart body"):
+    with pytest.raises(MultiPartParserError, match="Malformed multipart body"):
         parse(head + extra + b"X-B: 2\r\n\r\nv\r\n" + CLOSE)
 
 
@@ -550,7 +551,7 @@ def test_part_headers_over_the_size_cap_raise_badrequest() -> None:
     line = b"X-A: " + b"y" * (MAX_PART_HEADER_SIZE // count) + b"\r\n"
     head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n'.encode()
     reader = BodyReader(CONTENT_TYPE, None, RequestLimits())
-    with pytest.raises(BadRequest, match=f"larger than {MAX_PART_HEADER_SIZE} bytes"):
+    with pytest.raises(MultiPartParserError, match=f"larger than {MAX_PART_HEADER_SIZE} bytes"):
         reader.feed(head + line * count)
 
 
@@ -574,7 +575,7 @@ def test_header_with_too_many_parameters_raises_before_parsing(header: str) -> N
         ).encode()
 
     assert form_of(parse(part(MAX_HEADER_PARAMETERS) + CLOSE)) == {"a": ["v"]}
-    with pytest.raises(BadRequest, match=f"{header.lower()} header has more than"):
+    with pytest.raises(MultiPartParserError, match=f"{header.lower()} header has more than"):
         parse(part(MAX_HEADER_PARAMETERS + 1) + CLOSE)
 
 
@@ -683,3 +684,27 @@ def test_any_parts_raise_only_request_errors_and_never_pass_the_part_limit(
         return
     assert part_limit is None or len(parts) <= part_limit
     body.close()
+
+
+def test_multipart_parser_error_is_a_bad_request_importable_where_django_has_it() -> None:
+    from legato.http import MultiPartParserError as from_http
+    from legato.http.multipart import MultiPartParserError as from_multipart
+
+    assert from_http is from_multipart is MultiPartParserError
+    assert issubclass(MultiPartParserError, BadRequest)
+
+
+def test_broken_multipart_is_answered_400() -> None:
+    from legato import App
+    from legato.http import HttpResponse
+    from legato.test import Client
+    from legato.urls import path
+
+    async def form(request: object) -> HttpResponse:
+        return HttpResponse("unreachable")
+
+    raw = Form(fields=[("a", "1")]).encode()[:-20]
+    with Client(App([path("form/", form)]), raise_request_exception=False) as client:
+        response = client.post("/form/", raw, content_type=CONTENT_TYPE.decode())
+    assert response.status_code == 400
+    assert b"Malformed multipart body" in response.content

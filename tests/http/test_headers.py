@@ -79,3 +79,29 @@ def test_header_parameters_are_split_and_unquoted(
 def test_header_parameters_never_raise_on_latin1_text(value: str) -> None:
     main, params = parse_header_parameters(value)
     assert all(isinstance(text, str) for text in (main, *params, *params.values()))
+
+
+@given(st.text(max_size=80))
+def test_header_parameters_never_raise_on_any_text(value: str) -> None:
+    # A META or a media type written by code may hold what no header on the wire can.
+    main, params = parse_header_parameters(value)
+    assert all(isinstance(text, str) for text in (main, *params, *params.values()))
+
+
+def test_headers_read_from_meta_as_in_django() -> None:
+    meta = {
+        "HTTP_USER_AGENT": "curl/8",
+        "CONTENT_TYPE": "text/plain",
+        "CONTENT_LENGTH": "3",
+        "HTTP_": "nameless",
+        "SERVER_NAME": "example.com",
+        "REMOTE_ADDR": "192.0.2.1",
+    }
+    headers = HttpHeaders.from_meta(meta)
+    assert dict(headers) == {
+        "User-Agent": "curl/8",
+        "Content-Type": "text/plain",
+        "Content-Length": "3",
+    }
+    assert headers["user_agent"] == headers["User-Agent"] == "curl/8"
+    assert "Server-Name" not in headers

@@ -146,6 +146,21 @@ def test_fromkeys_builds_querydict_with_value() -> None:
     assert QueryDict.fromkeys(["a"], mutable=True)._mutable
 
 
+def test_fromkeys_decodes_bytes_with_the_encoding_as_in_django() -> None:
+    qd = QueryDict.fromkeys([b"key\xe9", "k"], value=b"value\xe9", encoding="latin-1")
+    assert dict(qd.lists()) == {"keyé": ["valueé"], "k": ["valueé"]}
+    assert QueryDict.fromkeys([b"\xff"], value=b"\xff")["\ufffd"] == "\ufffd"
+
+
+def test_mutations_decode_bytes_with_the_encoding() -> None:
+    qd = QueryDict(mutable=True, encoding="latin-1")
+    qd[b"a\xe9"] = b"\xe9"
+    qd.setlist(b"b", [b"\xe9", "x"])
+    qd.appendlist(b"c", b"\xe9")
+    qd.setdefault(b"d", b"\xe9")
+    assert dict(qd.lists()) == {"aé": ["é"], "b": ["é", "x"], "c": ["é"], "d": ["é"]}
+
+
 def test_pickle_round_trip_keeps_lists_and_immutability() -> None:
     qd = QueryDict("a=1&a=2")
     restored = pickle.loads(pickle.dumps(qd))

@@ -27,17 +27,38 @@ def scope(**overrides: Any) -> dict[str, Any]:
     return base
 
 
-def test_request_without_arguments_is_a_get_to_root() -> None:
+def test_request_without_arguments_is_djangos_empty_request() -> None:
     request = HttpRequest()
-    assert request.method == "GET"
-    assert request.path == request.path_info == "/"
-    assert request.GET == {}
-    assert request.POST == {}
-    assert request.FILES == {}
+    assert request.method is None
+    assert request.path == request.path_info == ""
+    assert request.META == {}
+    assert request.GET == request.POST == request.COOKIES == request.FILES == {}
     assert request.body == b""
-    assert request.get_host() == "testserver"
-    assert request.build_absolute_uri() == "http://testserver/"
     assert request.resolver_match is None
+    assert request.urlconf is None
+    assert list(request.headers) == []
+    assert repr(request) == "<HttpRequest>"
+
+
+def test_empty_request_is_filled_in_by_hand_as_in_django() -> None:
+    request = HttpRequest()
+    request.GET["q"] = "1"  # mutable, as Django's
+    request.POST.appendlist("a", "2")
+    request.method = "GET"
+    request.path = "/search/"
+    request.META["QUERY_STRING"] = "q=1"
+    request.META["SERVER_NAME"] = "testserver"
+    request.META["SERVER_PORT"] = "80"
+    assert (request.GET["q"], request.POST["a"]) == ("1", "2")
+    assert request.build_absolute_uri() == "http://testserver/search/?q=1"
+    assert repr(request) == "<HttpRequest: GET '/search/?q=1'>"
+
+
+def test_empty_request_without_server_name_has_no_host_as_in_django() -> None:
+    with pytest.raises(KeyError):
+        HttpRequest().get_host()
+    with pytest.raises(KeyError):
+        HttpRequest().get_port()
 
 
 def test_repr_shows_method_and_full_path() -> None:
@@ -138,6 +159,25 @@ def test_build_absolute_uri(location: str | None, expected: str) -> None:
     assert request.build_absolute_uri(location) == expected
 
 
+def test_build_absolute_uri_takes_a_lazy_location() -> None:
+    class Lazy:
+        def __str__(self) -> str:
+            return "/other/"
+
+    request = HttpRequest(scope(path="/dir/page"))
+    assert request.build_absolute_uri(Lazy()) == "http://example.com/other/"
+
+
+def test_build_absolute_uri_takes_reverse_lazy() -> None:
+    from legato.urls import path, reverse_lazy
+
+    async def view(request: HttpRequest) -> None: ...
+
+    lazy = reverse_lazy("target", urlconf=[path("t/<int:pk>/", view, name="target")], args=[3])
+    request = HttpRequest(scope(path="/dir/page"))
+    assert request.build_absolute_uri(lazy) == "http://example.com/t/3/"
+
+
 def test_request_id_uses_sane_header_or_a_new_uuid() -> None:
     given = HttpRequest(scope(headers=[(b"x-request-id", b"abc-123_DEF.4")]))
     assert given.id == "abc-123_DEF.4"
@@ -185,3 +225,93 @@ def test_an_encoding_given_at_construction_is_used_instead_of_content_type() -> 
 def test_an_encoding_that_cannot_decode_text_is_refused_at_construction() -> None:
     with pytest.raises(LookupError):
         HttpRequest(scope(), encoding="base64")
+
+
+def accepting(accept: str | None) -> HttpRequest:
+    headers = [] if accept is None else [(b"accept", accept.encode("latin-1"))]
+    return HttpRequest(scope(headers=headers))
+
+
+def test_no_accept_header_accepts_anything() -> None:
+    request = accepting(None)
+    assert [str(media_type) for media_type in request.accepted_types] == ["*/*"]
+    assert request.accepts("application/json")
+    assert request.get_preferred_type([]) is None
+    assert request.get_preferred_type(["application/json", "text/plain"]) == "application/json"
+
+
+def test_an_empty_accept_header_accepts_nothing() -> None:
+    request = accepting("")
+    assert request.accepted_types == []
+    assert not request.accepts("application/json")
+    assert request.get_preferred_type(["application/json", "text/plain"]) is None
+
+
+def test_accepts_some_types() -> None:
+    request = accepting("text/html,application/xhtml+xml,application/xml;q=0.9")
+    assert request.accepts("text/html")
+    assert request.accepts("application/xml")
+    assert not request.accepts("application/json")
+
+
+@pytest.mark.parametrize(
+    ("offered", "preferred"),
+    [
+        (["text/html", "application/xml"], "text/html"),
+        (["application/xml", "application/json"], "application/xml"),
+        (["application/json"], "application/json"),
+        (["application/json", "text/plain"], "text/plain"),
+    ],
+)
+def test_preferred_type_follows_quality(offered: list[str], preferred: str) -> None:
+    request = accepting("text/html,application/xml;q=0.9,*/*;q=0.1,text/*;q=0.5")
+    assert request.get_preferred_type(offered) == preferred
+
+
+def test_preferred_type_with_parameters() -> None:
+    request = accepting("text/vcard; version=3.0, text/html;q=0.5")
+    assert (
+        request.get_preferred_type(
+            ["text/vcard; version=4.0", "text/vcard; version=3.0", "text/vcard", "text/directory"]
+        )
+        == "text/vcard; version=3.0"
+    )
+    assert request.get_preferred_type(["text/vcard; version=4.0", "text/vcard"]) is None
+    assert request.get_preferred_type(["text/vcard; version=4.0", "text/html"]) == "text/html"
+
+
+def test_preferred_type_rfc_7231_example() -> None:
+    request = accepting(
+        "text/*;q=0.3,text/html;q=0.7,text/html;level=1,text/html;level=2;q=0.4,*/*;q=0.5"
+    )
+    for media_type, quality in [
+        ("text/html;level=1", 1),
+        ("text/html", 0.7),
+        ("text/plain", 0.3),
+        ("image/jpeg", 0.5),
+        ("text/html;level=2", 0.4),
+        ("text/html;level=3", 0.7),
+    ]:
+        accepted = request.accepted_type(media_type)
+        assert accepted is not None, media_type
+        assert accepted.quality == quality, media_type
+    assert request.get_preferred_type(["text/html", "text/html; level=1"]) == "text/html; level=1"
+    assert request.get_preferred_type(["text/html; level=2", "text/html; level=3"]) == (
+        "text/html; level=3"
+    )
+
+
+def test_equal_quality_prefers_the_more_specific_range() -> None:
+    request = accepting("text/*,image/jpeg")
+    assert request.get_preferred_type(["text/plain", "image/jpeg"]) == "image/jpeg"
+    assert [str(t) for t in accepting("text/*;q=0.8,text/html;q=0.8").accepted_types] == [
+        "text/html; q=0.8",
+        "text/*; q=0.8",
+    ]
+
+
+def test_accepted_types_read_an_assigned_meta() -> None:
+    request = HttpRequest()
+    request.META["HTTP_ACCEPT"] = "text/plain;q=0.5,text/html"
+    assert request.get_preferred_type(["text/html", "text/plain"]) == "text/html"
+    assert request.accepted_type("text/plain").quality == 0.5  # type: ignore[union-attr]

@@ -183,3 +183,77 @@ def test_assigned_meta_drives_host_and_port_as_in_django() -> None:
 def test_get_port_reads_server_port() -> None:
     assert request_with().get_port() == "8000"
     assert request_with(server=("sock", None)).get_port() == "0"
+
+
+def test_assigned_meta_drives_headers_cookies_and_content_type() -> None:
+    request = request_with([(b"user-agent", b"from-scope"), (b"cookie", b"a=scope")])
+    request.META = {
+        "HTTP_USER_AGENT": "from-meta",
+        "HTTP_COOKIE": "a=meta",
+        "CONTENT_TYPE": "text/plain; charset=latin-1",
+        "SERVER_NAME": "x",
+        "SERVER_PORT": "1",
+        "REMOTE_ADDR": "192.0.2.1",
+    }
+    assert request.headers["User-Agent"] == "from-meta"
+    assert dict(request.headers) == {
+        "User-Agent": "from-meta",
+        "Cookie": "a=meta",
+        "Content-Type": "text/plain; charset=latin-1",
+    }
+    assert request.COOKIES == {"a": "meta"}
+    assert request.content_type == "text/plain"
+    assert request.encoding == "latin-1"
+
+
+def test_assigned_meta_drives_the_query_string_and_port() -> None:
+    request = request_with(query_string=b"from=scope")
+    request.META = {"QUERY_STRING": "from=meta&é=1", "SERVER_NAME": "s", "SERVER_PORT": 8042}
+    assert request.get_full_path() == "/p?from=meta&%C3%A9=1"
+    assert request.GET.dict() == {"from": "meta", "é": "1"}
+    assert request.get_port() == "8042"
+    assert request.get_host() == "s:8042"
+
+
+def test_a_built_meta_reads_as_the_scope_does() -> None:
+    request = request_with([(b"host", b"example.com")], query_string=b"x=\xe9")
+    meta = request.META
+    assert meta["QUERY_STRING"] == "x=\xe9"
+    assert request.get_full_path() == "/p?x=%E9"  # the raw byte, not its UTF-8 re-encoding
+    assert request.headers["host"] == "example.com"
+    meta["HTTP_HOST"] = "changed.example"  # META is the source once it exists, as in Django
+    assert request.get_host() == "changed.example"
+
+
+def test_assigning_meta_drops_what_was_read_from_the_scope() -> None:
+    allowed = AllowedHosts(["a.example", "b.example"])
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"q=scope",
+        "headers": [(b"host", b"a.example"), (b"cookie", b"c=scope")],
+    }
+    # As the ASGI adapter builds it: the host checked already, no Content-Type seen.
+    request = HttpRequest(scope, allowed_hosts=allowed, host="a.example", encoding=None)
+    assert (request.GET["q"], request.COOKIES["c"], request.headers["host"]) == (
+        "scope",
+        "scope",
+        "a.example",
+    )
+    request.META = {
+        "HTTP_HOST": "b.example",
+        "HTTP_COOKIE": "c=meta",
+        "QUERY_STRING": "q=meta",
+        "CONTENT_TYPE": "text/plain; charset=latin-1",
+    }
+    assert (request.GET["q"], request.COOKIES["c"], request.headers["host"]) == (
+        "meta",
+        "meta",
+        "b.example",
+    )
+    assert request.get_host() == "b.example"
+    assert request.encoding == "latin-1"
+    request.META = {"HTTP_HOST": "evil.example"}
+    with pytest.raises(DisallowedHost):
+        request.get_host()  # checked again, not the value checked before
