@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-__all__ = ["escape_leading_slashes", "url_has_allowed_host_and_scheme"]
+__all__ = ["MAX_URL_LENGTH", "escape_leading_slashes", "url_has_allowed_host_and_scheme"]
 
 
 def escape_leading_slashes(url: str) -> str:
@@ -30,6 +30,11 @@ def escape_leading_slashes(url: str) -> str:
     if url.startswith("//"):
         return "/%2F" + url[2:]
     return url
+
+
+# Longer URLs are refused unread, as Django refuses them: parsing and normalising
+# arbitrarily long client-given text is work an attacker chooses the size of.
+MAX_URL_LENGTH = 2048
 
 
 def url_has_allowed_host_and_scheme(
@@ -46,7 +51,7 @@ def url_has_allowed_host_and_scheme(
     if url is None:
         return False
     url = url.strip()
-    if not url:
+    if not url or len(url) > MAX_URL_LENGTH:
         return False
     hosts = _host_set(allowed_hosts)
     # Browsers read "\" as "/" in http(s) URLs, but it may also be part of a user name:

@@ -16,7 +16,7 @@ from legato.http import (
     HttpResponseRedirect,
     url_has_allowed_host_and_scheme,
 )
-from legato.http.redirects import escape_leading_slashes
+from legato.http.redirects import MAX_URL_LENGTH, escape_leading_slashes
 from legato.urls import path
 from tests.http.url_pieces import ALLOWED, any_urls, tricky_urls
 from tests.parity import ServeBoth
@@ -166,3 +166,11 @@ def test_next_redirect_uses_the_requests_host_and_scheme_under_both_servers(
     response = both(lambda: App([path("login/", next_page)])).get(f"/login/?{query}", secure=secure)
     assert response.status == 302
     assert response.headers["location"] == location
+
+
+def test_a_url_longer_than_the_limit_is_not_safe_even_on_an_allowed_host() -> None:
+    at_limit = "/" + "a" * (MAX_URL_LENGTH - 1)
+    assert url_has_allowed_host_and_scheme(at_limit, "testserver")
+    assert not url_has_allowed_host_and_scheme(at_limit + "a", "testserver")
+    # Surrounding whitespace is stripped before the length is measured, as in Django.
+    assert url_has_allowed_host_and_scheme(f"  {at_limit}  ", "testserver")
