@@ -298,6 +298,10 @@ class App:
                 allowed_hosts=AllowedHosts(config.allowed_hosts),
                 origins=OriginPolicy(config.allowed_origins),
                 max_message_size=config.websocket_max_message_size,
+                force_script_name=config.force_script_name,
+                secret_keys=SecretKeys.from_settings(
+                    config.secret_key, config.secret_key_fallbacks
+                ),
             )
         return self._websockets
 

@@ -31,8 +31,10 @@ from legato.exceptions import ImproperlyConfigured
 from legato.handlers.errors import request_exception_observer
 from legato.handlers.shutdown import CUT_TIMEOUT, Cuts
 from legato.http.hosts import AllowedHosts, split_domain_port
+from legato.http.request import split_root
+from legato.signing import SecretKeys, current_keys
 from legato.urls.resolver import Resolver, Resolver404
-from legato.urls.reverse import current_resolver
+from legato.urls.reverse import current_resolver, current_script_prefix
 from legato.websocket import (
     CloseCode,
     WebSocket,
@@ -135,8 +137,12 @@ class WebSocketHandler:
         allowed_hosts: AllowedHosts,
         origins: OriginPolicy,
         max_message_size: int | None,
+        force_script_name: str | None = None,
+        secret_keys: SecretKeys | None = None,
     ) -> None:
         self.app = app
+        self.force_script_name = force_script_name
+        self.secret_keys = secret_keys
         self.resolver = resolver
         self.allowed_hosts = allowed_hosts
         self.origins = origins
@@ -151,12 +157,18 @@ class WebSocketHandler:
         if refusal is not None:
             await ws.deny(*refusal)
             return
+        script_name, _, path_info = split_root(scope["path"], str(scope.get("root_path", "")))
         try:
-            match = self.resolver.resolve_websocket(_path_info(scope))
+            match = self.resolver.resolve_websocket(path_info)
         except Resolver404:
             await ws.deny(404, f"No websocket route matches {ws.path!r}.")
             return
+        if self.force_script_name is not None:
+            script_name = self.force_script_name.rstrip("/")
+        # What an HTTP request has too: reverse() with the mount point, the signing keys.
         token = current_resolver.set(self.resolver)
+        keys_token = current_keys.set(self.secret_keys)
+        prefixed = current_script_prefix.set(script_name + "/") if script_name else None
         task = asyncio.current_task()
         if task is not None:
             self.open[ws] = task
@@ -165,6 +177,9 @@ class WebSocketHandler:
         finally:
             self.open.pop(ws, None)
             current_resolver.reset(token)
+            current_keys.reset(keys_token)
+            if prefixed is not None:
+                current_script_prefix.reset(prefixed)
 
     def _refusal(self, ws: WebSocket) -> tuple[int, str] | None:
         if self.draining:
@@ -253,11 +268,3 @@ def _report(ws: WebSocket, handler: Callable[..., Any], exc: Exception) -> None:
     observer = request_exception_observer.get()
     if observer is not None:
         observer(exc)
-
-
-def _path_info(scope: Scope) -> str:
-    path: str = scope["path"]
-    root = str(scope.get("root_path", "")).rstrip("/")
-    if root and (path == root or path.startswith(root + "/")):
-        return path[len(root) :] or "/"
-    return path

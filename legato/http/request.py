@@ -175,7 +175,7 @@ class HttpRequest:
             self.method: str = scope["method"]
             root_path = scope.get("root_path")
             if root_path:
-                self.script_name, self.path, self.path_info = _split_root(scope["path"], root_path)
+                self.script_name, self.path, self.path_info = split_root(scope["path"], root_path)
             else:
                 self.path = self.path_info = scope["path"]
         if body is not None:
@@ -575,7 +575,7 @@ class HttpRequest:
         return name if port == ("443" if self.is_secure() else "80") else f"{name}:{port}"
 
 
-def _split_root(path: str, root_path: str) -> tuple[str, str, str]:
+def split_root(path: str, root_path: str) -> tuple[str, str, str]:
     """Return (script_name, path, path_info) whether or not `path` includes `root_path`."""
     root = root_path.rstrip("/")
     if not root:

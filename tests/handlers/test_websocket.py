@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from legato import App
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.websocket import OriginPolicy, parse_origin
+from legato.signing import unsign_cookie
 from legato.test import AsyncClient, Client
 from legato.test.websocket import WebSocketDenied
 from legato.urls import reverse, websocket
@@ -329,3 +330,51 @@ def test_malformed_entries_are_refused(entry: str) -> None:
 
     with pytest.raises(ImproperlyConfigured, match="is not an origin"):
         OriginPolicy([entry])
+
+
+def test_reverse_inside_a_websocket_handler_includes_the_forced_mount_point() -> None:
+    with (
+        Client(App(ROUTES, force_script_name="/chat/")) as client,
+        client.websocket("/room/lobby/") as ws,
+    ):
+        assert ws.receive_text() == "/chat/room/lobby/"
+
+
+@pytest.mark.anyio
+async def test_a_websocket_under_root_path_resolves_below_it_and_reverses_with_it() -> None:
+    # What `uvicorn --root-path /chat` sends: the path includes the mount point.
+    app = App(ROUTES)
+    scope = {
+        "type": "websocket",
+        "path": "/chat/room/lobby/",
+        "root_path": "/chat",
+        "headers": [(b"host", b"testserver")],
+        "query_string": b"",
+        "subprotocols": [],
+    }
+    incoming = [{"type": "websocket.connect"}]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        if incoming:
+            return incoming.pop()
+        await asyncio.sleep(0)
+        return {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    await asyncio.wait_for(app(scope, receive, send), timeout=5)
+    assert sent[0]["type"] == "websocket.accept"
+    assert sent[1] == {"type": "websocket.send", "text": "/chat/room/lobby/"}
+
+
+async def reads_a_signed_cookie(ws: WebSocket) -> None:
+    await ws.accept()
+    await ws.send_text(str(unsign_cookie({}, "session", default="none")))
+
+
+def test_signed_cookies_can_be_read_inside_a_websocket_handler() -> None:
+    routes = [websocket("signed/", reads_a_signed_cookie)]
+    with Client(App(routes, secret_key="k" * 50)) as client, client.websocket("/signed/") as ws:
+        assert ws.receive_text() == "none"
