@@ -18,7 +18,9 @@ has the figures). gzip bodies carry BREACH padding (`legato.http.compression`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from legato.exceptions import ImproperlyConfigured
@@ -78,7 +80,11 @@ class GZipMiddleware(Middleware):
         self.min_length = min_length
         self.levels = {"gzip": gzip_level, "br": brotli_quality}
         # The server's order of preference: Brotli compresses text better at equal speed.
-        self.offered = ("br", "gzip") if brotli and brotli_available() else ("gzip",)
+        offered = ("br", "gzip") if brotli and brotli_available() else ("gzip",)
+        self.offered = offered
+        # Browsers send a handful of distinct headers: each is parsed once. Bounded, so a
+        # client that varies its header only churns the cache.
+        self.choose = functools.lru_cache(maxsize=256)(partial(preferred_coding, offered=offered))
         self.max_random_bytes = max_random_bytes
         self.incompressible_types = tuple(t.lower() for t in incompressible_types)
 
@@ -88,7 +94,7 @@ class GZipMiddleware(Middleware):
         if not self._may_compress(response):
             return response
         add_vary(response, "Accept-Encoding")
-        coding = preferred_coding(request.headers.get("Accept-Encoding", ""), self.offered)
+        coding = self.choose(request.headers.get("Accept-Encoding", ""))
         if coding is None:
             return response
         if isinstance(response, StreamingHttpResponse):
