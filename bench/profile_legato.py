@@ -8,7 +8,7 @@ and for Legato (no profiler attached; median of 7 rounds), then
 Legato's top functions by own time per request under cProfile, with file:line. Run it
 under the benchmark lock: it is a benchmark too. `--stack gzip|cors` measures the default
 stack plus GZipMiddleware or CorsMiddleware; `--browser` sends the Accept-Encoding and
-Origin a browser page would (`page` is a 10 KB HTML body, worth compressing).
+Origin a browser page would (`page` is a 13 KB HTML body, worth compressing).
 """
 
 from __future__ import annotations

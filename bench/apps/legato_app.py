@@ -3,7 +3,7 @@
 `create_app` is the plain app; `create_app_with_middleware` adds Legato's default stack,
 `legato.middleware.DEFAULT_MIDDLEWARE`; `create_app_with_gzip` and `create_app_with_cors`
 add `GZipMiddleware` or `CorsMiddleware` to that stack (allowing `CORS_ORIGIN`).
-`/page/` answers a 10 KB HTML page, a body worth compressing.
+`/page/` answers a 13 KB HTML page, a body worth compressing.
 Both read BENCH_ROUTES and BENCH_SLEEP once, through `settings.read_settings`.
 """
 
@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 CORS_ORIGIN = "https://app.example.com"
-# 10 KB of table rows, as a listing page would have: text that compresses as HTML does.
+# 13 KB of table rows, as a listing page would have: text that compresses as HTML does.
 PAGE = "".join(
     f"<tr><td>{n}</td><td>item {n}</td><td>{n * 7 % 100}.{n % 10}0</td></tr>\n" for n in range(250)
 )
