@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import zlib
 
@@ -82,3 +83,16 @@ async def test_the_closing_chunk_of_an_encoded_stream_ends_the_encoding() -> Non
     body = gzip.decompress(first + response.closing_chunk())
     assert body.startswith(b"data: first\n\n")
     assert body.endswith(response.shutdown_chunk())
+
+
+@pytest.mark.anyio
+async def test_heartbeats_are_encoded_in_the_same_stream() -> None:
+    async def slow():  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.2)
+        yield "late"
+
+    response = EventStreamResponse(slow(), heartbeat=0.02)
+    response.encode_chunks(GzipStream(6))
+    body = gzip.decompress(b"".join([chunk async for chunk in response.aiter_chunks()]))
+    assert body.startswith(b": ping\n\n")
+    assert body.endswith(b"data: late\n\n")

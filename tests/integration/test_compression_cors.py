@@ -4,6 +4,7 @@ stream read event by event from the socket, CORS preflight and actual requests."
 from __future__ import annotations
 
 import gzip
+import signal
 import socket
 import time
 import zlib
@@ -16,7 +17,7 @@ import httpx
 import pytest
 
 from tests.integration.apps.pages_mw import ALLOWED_ORIGIN, PAGE
-from tests.integration.servers import legato_server
+from tests.integration.servers import legato_process, legato_server
 
 pytestmark = pytest.mark.integration
 
@@ -113,6 +114,30 @@ def test_a_compressed_event_stream_arrives_event_by_event(base_url: str, coding:
         assert decoder.eof if coding == "gzip" else decoder.is_finished()
     finally:
         reader.close()
+
+
+def test_shutdown_ends_a_compressed_event_stream_with_a_complete_body() -> None:
+    with legato_process(APP) as (base_url, process):
+        reader = EventReader(base_url, "/events/", "gzip")
+        decoder = zlib.decompressobj(wbits=31)
+        try:
+            assert isinstance(reader.next_event(), h11.Response)
+            event = reader.next_event()
+            assert isinstance(event, h11.Data)
+            received = decoder.decompress(event.data)
+            process.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while not reader.ended and time.monotonic() < deadline:
+                event = reader.next_event()
+                if isinstance(event, h11.Data):
+                    received += decoder.decompress(event.data)
+        finally:
+            reader.close()
+        process.wait(timeout=15)
+    # The shut-down event went out inside the gzip stream, which then ended properly.
+    assert received.startswith(b"data: first\n\n")
+    assert received.endswith(b"retry: 1000\n\n")
+    assert decoder.eof
 
 
 def test_a_preflight_is_answered_without_reaching_the_view(base_url: str) -> None:
