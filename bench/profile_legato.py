@@ -6,7 +6,9 @@ the figures are the framework's own cost with no server or socket in them. Each 
 is its own task, as under a server. It prints the wall time per request for the floor
 and for Legato (no profiler attached; median of 7 rounds), then
 Legato's top functions by own time per request under cProfile, with file:line. Run it
-under the benchmark lock: it is a benchmark too.
+under the benchmark lock: it is a benchmark too. `--stack gzip|cors` measures the default
+stack plus GZipMiddleware or CorsMiddleware; `--browser` sends the Accept-Encoding and
+Origin a browser page would (`page` is a 13 KB HTML body, worth compressing).
 """
 
 from __future__ import annotations
@@ -29,7 +31,18 @@ __all__ = ["main"]
 
 Message = MutableMapping[str, Any]
 ASGIApp = Callable[[Message, Any, Any], Awaitable[None]]
-PATHS = {"hello": HELLO_PATH, "items": ITEM_PATH}
+Headers = list[tuple[bytes, bytes]]
+PATHS = {"hello": HELLO_PATH, "items": ITEM_PATH, "page": "/page/"}
+STACKS = {
+    "none": legato_app.create_app,
+    "default": legato_app.create_app_with_middleware,
+    "gzip": legato_app.create_app_with_gzip,
+    "cors": legato_app.create_app_with_cors,
+}
+BROWSER_HEADERS = [
+    (b"accept-encoding", b"gzip, deflate, br, zstd"),
+    (b"origin", legato_app.CORS_ORIGIN.encode()),
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,24 +53,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--middleware",
         action="store_true",
-        help="profile the app with legato.middleware.DEFAULT_MIDDLEWARE",
+        help="profile the app with legato.middleware.DEFAULT_MIDDLEWARE (--stack default)",
     )
+    parser.add_argument("--stack", choices=sorted(STACKS), default=None)
+    parser.add_argument("--browser", action="store_true", help="send Accept-Encoding, Origin")
     arguments = parser.parse_args(argv)
+    stack = arguments.stack or ("default" if arguments.middleware else "none")
+    extra = BROWSER_HEADERS if arguments.browser else []
     target = PATHS[arguments.scenario]
     count = arguments.requests
     runner = uvloop.new_event_loop()
     try:
-        floor_us = runner.run_until_complete(_time_per_request(floor.create_app(), target, count))
-        app = (
-            legato_app.create_app_with_middleware()
-            if arguments.middleware
-            else legato_app.create_app()
+        floor_app = floor.create_app()
+        floor_us = runner.run_until_complete(_time_per_request(floor_app, target, count, extra))
+        app = STACKS[stack]()
+        legato_us = runner.run_until_complete(_time_per_request(app, target, count, extra))
+        print(
+            f"GET {target}: floor {floor_us:.1f} us/request, "
+            f"Legato ({stack} stack) {legato_us:.1f} us/request"
         )
-        legato_us = runner.run_until_complete(_time_per_request(app, target, count))
-        print(f"GET {target}: floor {floor_us:.1f} us/request, Legato {legato_us:.1f} us/request")
         profiler = cProfile.Profile()
         profiler.enable()
-        runner.run_until_complete(_serve(app, target, count))
+        runner.run_until_complete(_serve(app, target, count, extra))
         profiler.disable()
     finally:
         runner.close()
@@ -65,26 +82,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-async def _time_per_request(app: Any, target: str, count: int, rounds: int = 7) -> float:
+async def _time_per_request(
+    app: Any, target: str, count: int, extra: Headers, rounds: int = 7
+) -> float:
     """The median over `rounds` of the wall time per request, in microseconds."""
-    await _serve(app, target, 500)  # build the app and warm caches
+    await _serve(app, target, 500, extra)  # build the app and warm caches
     per_round = []
     for _ in range(rounds):
         started = time.perf_counter()
-        await _serve(app, target, count)
+        await _serve(app, target, count, extra)
         per_round.append((time.perf_counter() - started) / count * 1e6)
     return statistics.median(per_round)
 
 
-async def _serve(app: Any, target: str, count: int) -> None:
+async def _serve(app: Any, target: str, count: int, extra: Headers) -> None:
     # One task per request, as a server makes them: what a task costs is part of the path.
     path, _, query = target.partition("?")
     create_task = asyncio.get_running_loop().create_task
     for _ in range(count):
-        await create_task(_request(app, path, query.encode()))
+        await create_task(_request(app, path, query.encode(), extra))
 
 
-async def _request(app: Any, path: str, query: bytes) -> None:
+async def _request(app: Any, path: str, query: bytes, extra: Headers) -> None:
     answered = asyncio.Event()
     delivered = False
 
@@ -100,12 +119,12 @@ async def _request(app: Any, path: str, query: bytes) -> None:
         if message["type"] == "http.response.body" and not message.get("more_body"):
             answered.set()
 
-    await app(_scope(path, query), receive, send)
+    await app(_scope(path, query, extra), receive, send)
     if not answered.is_set():
         raise RuntimeError(f"GET {path} sent no complete response.")
 
 
-def _scope(path: str, query: bytes) -> dict[str, Any]:
+def _scope(path: str, query: bytes, extra: Headers) -> dict[str, Any]:
     return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.4"},
@@ -120,6 +139,7 @@ def _scope(path: str, query: bytes) -> dict[str, Any]:
             (b"host", b"127.0.0.1:8000"),
             (b"user-agent", b"wrk"),
             (b"accept", b"*/*"),
+            *extra,
         ],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),

@@ -1,7 +1,9 @@
 """Serve the benchmark endpoints with Legato, written the way its docs show.
 
 `create_app` is the plain app; `create_app_with_middleware` adds Legato's default stack,
-`legato.middleware.DEFAULT_MIDDLEWARE`.
+`legato.middleware.DEFAULT_MIDDLEWARE`; `create_app_with_gzip` and `create_app_with_cors`
+add `GZipMiddleware` or `CorsMiddleware` to that stack (allowing `CORS_ORIGIN`).
+`/page/` answers a 13 KB HTML page, a body worth compressing.
 Both read BENCH_ROUTES and BENCH_SLEEP once, through `settings.read_settings`.
 """
 
@@ -14,10 +16,22 @@ from typing import Any
 from bench.apps.settings import HELLO, AppSettings, read_settings
 from legato import App
 from legato.http import HttpRequest, HttpResponse, JsonResponse
-from legato.middleware import DEFAULT_MIDDLEWARE
+from legato.middleware import DEFAULT_MIDDLEWARE, CorsMiddleware, GZipMiddleware
 from legato.urls import path
 
-__all__ = ["create_app", "create_app_with_middleware"]
+__all__ = [
+    "CORS_ORIGIN",
+    "create_app",
+    "create_app_with_cors",
+    "create_app_with_gzip",
+    "create_app_with_middleware",
+]
+
+CORS_ORIGIN = "https://app.example.com"
+# 13 KB of table rows, as a listing page would have: text that compresses as HTML does.
+PAGE = "".join(
+    f"<tr><td>{n}</td><td>item {n}</td><td>{n * 7 % 100}.{n % 10}0</td></tr>\n" for n in range(250)
+)
 
 
 async def hello(request: HttpRequest) -> HttpResponse:
@@ -34,6 +48,10 @@ async def item(request: HttpRequest, pk: int) -> HttpResponse:
 
 async def filler(request: HttpRequest, pk: int = 0, s: str = "") -> HttpResponse:
     return JsonResponse({"filler": pk})
+
+
+async def page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(PAGE)
 
 
 def slow_view(seconds: float) -> Callable[[HttpRequest], Awaitable[HttpResponse]]:
@@ -59,6 +77,7 @@ def urlpatterns(settings: AppSettings) -> list[Any]:
         path("sync-hello/", sync_hello),
         path("items/<int:pk>/", item),
         path("sleep/", slow_view(settings.sleep)),
+        path("page/", page),
     ]
 
 
@@ -68,3 +87,12 @@ def create_app() -> App:
 
 def create_app_with_middleware() -> App:
     return App(urlpatterns(read_settings()), middleware=list(DEFAULT_MIDDLEWARE))
+
+
+def create_app_with_gzip() -> App:
+    return App(urlpatterns(read_settings()), middleware=[*DEFAULT_MIDDLEWARE, GZipMiddleware])
+
+
+def create_app_with_cors() -> App:
+    cors = CorsMiddleware.configure(allowed_origins=[CORS_ORIGIN])
+    return App(urlpatterns(read_settings()), middleware=[cors, *DEFAULT_MIDDLEWARE])

@@ -118,7 +118,7 @@ class HttpShutdown:
             self.report(task, request, "cut", "ended its stream")
         else:
             self.report(task, request, "ended the stream of", "", level=logging.INFO)
-        return response.shutdown_chunk()
+        return response.closing_chunk()
 
     def report(
         self,

@@ -7,7 +7,9 @@ Invariants:
 - The source is closed when the response is closed or the stream ends; when a worker
   thread is inside `next()`, that thread closes it once `next()` returns.
 - At shut-down a stream gets the grace period, unless `ends_at_shutdown`: then the
-  handler ends it after `shutdown_chunk()` (handlers/shutdown.py).
+  handler ends it after `closing_chunk()` (handlers/shutdown.py).
+- A `ChunkEncoder` given to `encode_chunks` (GZipMiddleware's compressors) sees every
+  byte that leaves, heartbeats and the shut-down chunk included, and ends the body.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from legato.http.response_base import HttpResponseBase, run_closers
 from legato.http.response_headers import HeaderSource
 from legato.sync import async_to_sync
 
-__all__ = ["RunSync", "StreamSource", "StreamingHttpResponse"]
+__all__ = ["ChunkEncoder", "RunSync", "StreamSource", "StreamingHttpResponse"]
 
 _T = TypeVar("_T")
 
@@ -43,6 +45,14 @@ class RunSync(Protocol):
     """How the app runs sync code off the event loop (its thread pool)."""
 
     def __call__(self, func: Callable[[], _T], /) -> Awaitable[_T]: ...
+
+
+class ChunkEncoder(Protocol):
+    """Re-encodes a streamed body as it leaves: each chunk, then the end of the body."""
+
+    def encode(self, chunk: bytes) -> bytes: ...
+
+    def finish(self) -> bytes: ...
 
 
 def _to_thread(func: Callable[[], _T]) -> Awaitable[_T]:
@@ -75,6 +85,7 @@ class StreamingHttpResponse(HttpResponseBase):
         self._stepping = False
         self._close_requested = False
         self._chunks: AsyncGenerator[bytes, None] | None = None
+        self._encoder: ChunkEncoder | None = None
         self.streaming_content = streaming_content
 
     @property
@@ -129,6 +140,19 @@ class StreamingHttpResponse(HttpResponseBase):
         """The last bytes sent when shut-down ends the stream early: none, for a plain one."""
         return b""
 
+    def encode_chunks(self, encoder: ChunkEncoder) -> None:
+        """Send every chunk through `encoder` (a compressor), and its `finish()` last."""
+        self._encoder = encoder
+
+    def closing_chunk(self) -> bytes:
+        """What the handler sends when shut-down ends the stream: `shutdown_chunk()`,
+        encoded, then the end of the encoding."""
+        last = self.shutdown_chunk()
+        encoder = self._encoder
+        if encoder is None:
+            return last
+        return encoder.encode(last) + encoder.finish()
+
     def __iter__(self) -> Iterator[bytes]:
         """Every chunk as bytes, for sync code; an async source is read whole first.
 
@@ -163,7 +187,8 @@ class StreamingHttpResponse(HttpResponseBase):
                 f"This {type(self).__name__} streams an async iterator, which a sync (WSGI) "
                 "server can't consume yet: serve the app with ASGI, or stream a sync iterator."
             )
-        return map(self.make_bytes, self._sync_iterator)
+        chunks = map(self.make_bytes, self._sync_iterator)
+        return chunks if self._encoder is None else _encoded(chunks, self._encoder)
 
     def aiter_chunks(self, run_sync: RunSync | None = None) -> AsyncIterator[bytes]:
         """The body for an ASGI server: every chunk as bytes, as soon as it is produced.
@@ -172,6 +197,8 @@ class StreamingHttpResponse(HttpResponseBase):
         blocks the event loop; an async iterator is awaited directly.
         """
         chunks = self._stream(self._chunk_puller(run_sync or _to_thread))
+        if self._encoder is not None:
+            chunks = _aencoded(chunks, self._encoder)
         self._chunks = chunks
         return chunks
 
@@ -257,3 +284,21 @@ class StreamingHttpResponse(HttpResponseBase):
                 with suppress(Exception):
                     await aclose()
         self.close()
+
+
+def _encoded(chunks: Iterator[bytes], encoder: ChunkEncoder) -> Iterator[bytes]:
+    for chunk in chunks:
+        yield encoder.encode(chunk)
+    yield encoder.finish()
+
+
+async def _aencoded(
+    chunks: AsyncGenerator[bytes, None], encoder: ChunkEncoder
+) -> AsyncGenerator[bytes, None]:
+    try:
+        async for chunk in chunks:
+            yield encoder.encode(chunk)
+    finally:
+        # Closed early (the client left, shut-down): the source must be closed as well.
+        await chunks.aclose()
+    yield encoder.finish()
