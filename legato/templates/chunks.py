@@ -56,6 +56,8 @@ class _Buffer:
     async def fill(self, pieces: AsyncIterator[str]) -> None:
         try:
             async for piece in pieces:
+                if not piece:
+                    continue  # nothing to send, and an empty chunk would still cost a send
                 self.pieces.append(piece)
                 self.length += len(piece)
                 self.filled.set()
