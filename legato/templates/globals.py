@@ -34,10 +34,11 @@ def app_globals(
 ) -> dict[str, Any]:
     """The globals of an app's templates; `resolver` gives its URL table when called."""
 
-    def url(name: str, *args: Any, **kwargs: Any) -> str:
+    def url(viewname: str, /, *args: Any, **kwargs: Any) -> str:
+        # Positional-only, so that a route may capture `name`: url("file", name="a.css").
         # Inside a request, the table reverse() uses there (request.urlconf included).
         urlconf = resolver() if current_resolver.get() is None else None
-        return reverse(name, urlconf=urlconf, args=args or None, kwargs=kwargs or None)
+        return reverse(viewname, urlconf=urlconf, args=args or None, kwargs=kwargs or None)
 
     return {"url": url, "static": static or _static_url, "debug": debug}
 

@@ -71,3 +71,10 @@ async def test_url_outside_a_request_uses_the_apps_table(tmp_path: Path) -> None
     (tmp_path / "u.html").write_text("{{ url('article', 1999, 'old') }}")
     app = App([path("a/<int:year>/<slug:slug>/", article, name="article")], templates=[tmp_path])
     assert await app.templates.render_async("u.html") == "/a/1999/old/"
+
+
+@pytest.mark.anyio
+async def test_url_takes_a_route_argument_called_name(tmp_path: Path) -> None:
+    (tmp_path / "n.html").write_text("{{ url('file', name='a.css') }}")
+    app = App([path("files/<str:name>", article, name="file")], templates=[tmp_path])
+    assert await app.templates.render_async("n.html") == "/files/a.css"
