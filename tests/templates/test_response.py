@@ -431,3 +431,42 @@ def test_a_streaming_template_response_is_not_streamed_before_rendering() -> Non
         response.aiter_chunks()
     with pytest.raises(ContentNotRenderedError):
         response.iter_chunks()
+
+
+def test_a_head_request_gets_the_headers_of_a_rendered_page(
+    both: ServeBoth, directory: Path
+) -> None:
+    served = both(make_app(directory))
+    answer = served.request("HEAD", "/p/a/")
+    assert answer.status == 200
+    assert answer.body == b""
+    assert answer.headers["content-length"] == str(len(served.get("/p/a/").body))
+
+
+@pytest.mark.anyio
+async def test_a_client_leaving_a_streamed_page_stops_its_rendering(
+    write_templates: WriteTemplates,
+) -> None:
+    directory = write_templates({"rows.html": "<h1>{% for n in rows() %}<li>{{ n }}{% endfor %}"})
+    stopped = asyncio.Event()
+
+    async def endless_rows() -> Any:
+        try:
+            n = 0
+            while True:
+                await asyncio.sleep(0.01)
+                n += 1
+                yield n
+        finally:
+            stopped.set()
+
+    async def rows(request: HttpRequest) -> HttpResponseBase:
+        return StreamingTemplateResponse(request, "rows.html", {"rows": endless_rows})
+
+    app = App([path("rows/", rows)], templates=[directory])
+    async with AsyncClient(app) as client:
+        async with client.stream("GET", "/rows/") as response:
+            chunks = response.aiter_chunks()
+            assert await asyncio.wait_for(anext(chunks), timeout=10) == b"<h1>"
+            assert await asyncio.wait_for(anext(chunks), timeout=10) == b"<li>1"
+        await asyncio.wait_for(stopped.wait(), timeout=10)
