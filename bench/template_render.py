@@ -43,7 +43,7 @@ def products(count: int) -> list[dict[str, object]]:
 
 
 async def measure(templates: Templates, rows: int, rounds: int) -> tuple[int, float, float]:
-    context = {"title": "Products", "products": products(rows)}
+    context: dict[str, object] = {"title": "Products", "products": products(rows)}
     page = await templates.render_async("table.html", context)  # warm: compiled once
     times = []
     for _ in range(rounds):

@@ -163,7 +163,7 @@ class SimpleTemplateResponse(TemplateRendering, HttpResponse):
                 "`await response.arender()` (Legato renders the responses views return; "
                 "one returned by a middleware is the middleware's to render)."
             )
-        return HttpResponse.content.fget(self)  # type: ignore[attr-defined,no-any-return]
+        return super().content
 
     @content.setter
     def content(self, value: object) -> None:
