@@ -29,16 +29,17 @@ def template_directories(
     """The directories to search: `configured`, then those beside the modules of `views`."""
     found = [Path(directory).absolute() for directory in configured]
     if app_dirs:
-        for view in views:
-            directory = _beside(view)
+        modules = dict.fromkeys(getattr(view, "__module__", None) for view in views)
+        for module in modules:  # once each, in the order of the URL table
+            directory = _beside(module)
             if directory is not None and directory not in found:
                 found.append(directory)
     return found
 
 
-def _beside(view: object) -> Path | None:
-    """The `templates` directory next to the module that defines `view`, if it has one."""
-    module = sys.modules.get(getattr(view, "__module__", None) or "")
+def _beside(module_name: str | None) -> Path | None:
+    """The `templates` directory next to module `module_name`, if it has one."""
+    module = sys.modules.get(module_name or "")
     filename = getattr(module, "__file__", None)
     if not filename:
         return None
