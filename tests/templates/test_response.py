@@ -165,9 +165,25 @@ content_length_seen.async_capable = True  # type: ignore[attr-defined]
 content_length_seen.sync_capable = False  # type: ignore[attr-defined]
 
 
-def test_middleware_sees_the_rendered_body(both: ServeBoth, directory: Path) -> None:
-    page = both(make_app(directory, middleware=[content_length_seen])).get("/p/a/")
-    assert page.headers["x-seen-length"] == str(len(page.body))
+def sync_content_length_seen(get_response: Callable[..., Any]) -> Callable[..., Any]:
+    """The same in a plain sync middleware: a thread, which waits for the loop to render."""
+
+    def middleware(request: HttpRequest) -> HttpResponseBase:
+        response = get_response(request)
+        response["X-Seen-Length"] = str(len(response.content))
+        return response  # type: ignore[no-any-return]
+
+    return middleware
+
+
+@pytest.mark.parametrize("middleware", [content_length_seen, sync_content_length_seen])
+def test_middleware_sees_the_rendered_body(
+    both: ServeBoth, directory: Path, middleware: Callable[..., Any]
+) -> None:
+    served = both(make_app(directory, middleware=[middleware]))
+    for url in ("/p/a/", "/sync/"):
+        page = served.get(url)
+        assert page.headers["x-seen-length"] == str(len(page.body))
 
 
 def test_a_template_response_from_process_view_is_rendered(
