@@ -42,6 +42,9 @@ from legato.http.proxy import ProxyHeaders
 from legato.lifespan import Hook, Lifespan, LifespanFactory, Resource, serve_lifespan
 from legato.signing import SecretKeys
 from legato.sync import ThreadPool
+from legato.templates.directories import template_directories
+from legato.templates.engine import Templates
+from legato.templates.globals import app_globals
 from legato.urls.resolver import Resolver
 from legato.urls.reverse import reverse
 from legato.views.adapt import adapt_view
@@ -97,6 +100,7 @@ class App:
         )
         self._error_views = {400: handler400, 403: handler403, 404: handler404, 500: handler500}
         self._resolver: Resolver | None = None
+        self._templates: Templates | None = None
         self._core: Core | None = None
         self._asgi: ASGIHandler | None = None
         self._websockets: WebSocketHandler | None = None
@@ -115,6 +119,22 @@ class App:
         if self._resolver is None:
             self._resolver = Resolver(self._patterns(), adapt_view=self._adapt_view)
         return self._resolver
+
+    @property
+    def templates(self) -> Templates:
+        """The app's Jinja2 templates (built on first use; docs/templates.md)."""
+        if self._templates is None:
+            config = self.config
+            views = (route.view for route in self.resolver.routes())
+            self._templates = Templates(
+                template_directories(config.templates, views, app_dirs=config.template_app_dirs),
+                debug=config.debug,
+                # App.static() where the app has it; else the default static URL.
+                globals=app_globals(
+                    lambda: self.resolver, getattr(self, "static", None), debug=config.debug
+                ),
+            )
+        return self._templates
 
     def reverse(
         self,
@@ -256,6 +276,7 @@ class App:
                     debug=config.debug,
                     error_views=self._adapted_error_views(),
                     tried_routes=self._route_texts,
+                    templates=self.templates,
                 ),
                 thread_pool=self.thread_pool,
                 limits=RequestLimits(
@@ -281,6 +302,7 @@ class App:
                     config.use_x_forwarded_port,
                     config.secure_proxy_ssl_header,
                 ),
+                templates=self.templates,
             )
         return self._core
 

@@ -62,6 +62,12 @@ class Config:
     use_x_forwarded_host: bool = False
     use_x_forwarded_port: bool = False
     secure_proxy_ssl_header: tuple[str, str] | None = None
+    # Templates (docs/templates.md): the directories searched, in order, each relative to
+    # the working directory when the app starts unless absolute; then, with
+    # template_app_dirs, the `templates` directory beside each module whose views the app
+    # routes to (Django's APP_DIRS).
+    templates: tuple[str, ...] = ("templates",)
+    template_app_dirs: bool = True
 
     @classmethod
     def from_arguments(
@@ -144,4 +150,6 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "use_x_forwarded_host": _bool,
     "use_x_forwarded_port": _bool,
     "secure_proxy_ssl_header": _optional(_pair),
+    "templates": _names,
+    "template_app_dirs": _bool,
 }

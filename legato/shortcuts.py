@@ -1,4 +1,9 @@
-"""Shortcuts across layers, with Django's names and signatures: redirect(), resolve_url().
+"""Shortcuts across layers, with Django's names and signatures: render(), redirect(),
+resolve_url().
+
+`render(request, name, context)` returns a `TemplateResponse`, which the handler renders
+asynchronously once the view has returned (legato/templates/response.py): Django's
+render() renders at once, which an async template engine cannot do inside a sync call.
 
 `resolve_url(to)` turns what a view wants to send the browser to into a URL: an object
 with `get_absolute_url()`, a route name or view with its arguments (reverse(), so the
@@ -8,13 +13,34 @@ with a redirect to it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from legato.http.response import HttpResponsePermanentRedirect, HttpResponseRedirect
+from legato.templates.response import TemplateResponse
 from legato.urls._errors import NoReverseMatch
 from legato.urls.reverse import LazyURL, current_resolver, reverse
 
-__all__ = ["redirect", "resolve_url"]
+if TYPE_CHECKING:
+    from legato.templates.engine import TemplateName, Templates
+
+__all__ = ["redirect", "render", "resolve_url"]
+
+
+def render(
+    request: Any,
+    template_name: TemplateName,
+    context: Mapping[str, Any] | None = None,
+    content_type: str | None = None,
+    status: int | None = None,
+    using: Templates | None = None,
+) -> TemplateResponse:
+    """Answer with template `template_name` rendered with `context` (and `request`).
+
+    Rendering happens when the view has returned, awaited on the app's event loop, so a
+    template may call async functions; `return render(...)` works in sync views too.
+    """
+    return TemplateResponse(request, template_name, context, content_type, status, using=using)
 
 
 def redirect(

@@ -1,29 +1,19 @@
-"""Render the chat's HTML pages, escaping every value that came from a user.
+"""What the chat's pages need besides their templates (templates/chat/, autoescaped).
 
-The templates are plain HTML files beside this module, read once; `string.Template`
-fills them with values that have all gone through `html.escape` first.
+The static files the pages link to (`STATIC_FILES`, `static_file`) and `clock`, the
+time of a message as the transcript shows it.
 """
 
 from __future__ import annotations
 
 import functools
-import html
 import time
-from collections.abc import Mapping
 from pathlib import Path
-from string import Template
 
-from examples.chat.storage import StoredMessage
-
-__all__ = ["STATIC_FILES", "render", "static_file", "transcript"]
+__all__ = ["STATIC_FILES", "clock", "static_file"]
 
 HERE = Path(__file__).parent / "static"
 STATIC_FILES = {"chat.js": "text/javascript", "chat.css": "text/css"}
-
-
-@functools.cache
-def _template(name: str) -> Template:
-    return Template((HERE / name).read_text(encoding="utf-8"))
 
 
 @functools.cache
@@ -31,20 +21,6 @@ def static_file(name: str) -> bytes:
     return (HERE / name).read_bytes()
 
 
-def render(name: str, markup: Mapping[str, str] | None = None, **values: str) -> str:
-    """Fill template `name` with `values`, each HTML-escaped, and `markup`, HTML made here."""
-    escaped = {key: html.escape(value) for key, value in values.items()}
-    return _template(name).substitute({**escaped, **(markup or {})})
-
-
-def transcript(messages: list[StoredMessage]) -> str:
-    """The room's history as list items (escaped), for browsers before the script runs."""
-    return "\n".join(
-        '<li class="message"><span class="time">{}</span> <b class="nick">{}</b> '
-        '<span class="text">{}</span></li>'.format(
-            time.strftime("%H:%M", time.localtime(message.sent_at)),
-            html.escape(message.nick),
-            html.escape(message.text),
-        )
-        for message in messages
-    )
+def clock(sent_at: float) -> str:
+    """A message's time in the server's zone, hours and minutes ("14:05")."""
+    return time.strftime("%H:%M", time.localtime(sent_at))

@@ -26,6 +26,7 @@ from legato.http import (
     JsonResponse,
     ServerSentEvent,
 )
+from legato.shortcuts import render
 from legato.urls import reverse
 from legato.views.decorators import require_GET, require_POST
 
@@ -40,7 +41,7 @@ def _room(request: HttpRequest, room: str) -> Room:
 
 
 @require_GET
-async def lobby(request: HttpRequest) -> HttpResponse:
+async def lobby(request: HttpRequest) -> HttpResponseBase:
     if "room" in request.GET:
         try:
             room = slugify_room(request.GET["room"])
@@ -48,39 +49,15 @@ async def lobby(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(reverse("chat:lobby"))
         return HttpResponseRedirect(reverse("chat:room", kwargs={"room": room}))
     store = ChatStore(database_for(request.database))
-    links = "\n".join(
-        '<li><a href="{}">{}</a></li>'.format(
-            reverse("chat:room", kwargs={"room": name}), name
-        )  # slugs: nothing to escape, but links are built from names the server checked
-        for name in await store.rooms()
-    )
-    return HttpResponse(
-        pages.render(
-            "lobby.html",
-            markup={"rooms": links or "<li>No room yet: start one.</li>"},
-            css=reverse("chat:static", kwargs={"name": "chat.css"}),
-        )
-    )
+    return render(request, "chat/lobby.html", {"rooms": await store.rooms()})
 
 
 @require_GET
-async def room_page(request: HttpRequest, room: str) -> HttpResponse:
+async def room_page(request: HttpRequest, room: str) -> HttpResponseBase:
     chat_room = _room(request, room)
     history = await chat_room.store.history(chat_room.name)
-    return HttpResponse(
-        pages.render(
-            "room.html",
-            markup={"transcript": pages.transcript(history)},
-            room=chat_room.name,
-            lobby=reverse("chat:lobby"),
-            socket=reverse("chat:socket", kwargs={"room": chat_room.name}),
-            events=reverse("chat:events", kwargs={"room": chat_room.name}),
-            messages=reverse("chat:messages", kwargs={"room": chat_room.name}),
-            history=reverse("chat:history", kwargs={"room": chat_room.name}),
-            css=reverse("chat:static", kwargs={"name": "chat.css"}),
-            js=reverse("chat:static", kwargs={"name": "chat.js"}),
-        )
-    )
+    context = {"room": chat_room.name, "history": history, "clock": pages.clock}
+    return render(request, "chat/room.html", context)
 
 
 @require_GET

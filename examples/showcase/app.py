@@ -1,10 +1,14 @@
-"""The demo app: `make demo` serves it at http://127.0.0.1:8000/."""
+"""The demo app: `make demo` serves it at http://127.0.0.1:8000/.
+
+Its pages are templates in templates/showcase/ (and the chat's in examples/chat/templates/),
+found beside the modules of the views the app routes to.
+"""
 
 from examples.aggregator.lifespan import aggregator_lifespan
 from legato import App
-from legato.http import HttpResponse
 from legato.middleware import DEFAULT_MIDDLEWARE
-from legato.urls import include, path, reverse
+from legato.shortcuts import render
+from legato.urls import include, path
 
 EXAMPLES = [
     ("seeds:hello", "async def hello: HttpResponse('Hello, async!')"),
@@ -24,18 +28,7 @@ EXAMPLES = [
 
 
 async def index(request):
-    items = "\n".join(
-        f'<li><a href="{reverse(name)}">{reverse(name)}</a> &mdash; {text}</li>'
-        for name, text in EXAMPLES
-    )
-    return HttpResponse(
-        "<!doctype html><meta charset='utf-8'><title>Legato showcase</title>"
-        "<style>body{font:16px system-ui,sans-serif;max-width:50em;margin:2em auto}</style>"
-        "<h1>Legato showcase</h1>"
-        "<p>Django-style async views on an asynchronous request stack. "
-        "The views below are the seed tutorials' snippets, unchanged but for their imports."
-        f"</p><ul>\n{items}\n</ul>"
-    )
+    return render(request, "showcase/index.html", {"examples": EXAMPLES})
 
 
 urlpatterns = [

@@ -3,29 +3,13 @@
 import asyncio
 import datetime
 
-from legato.http import EventStreamResponse, HttpResponse, ServerSentEvent, StreamingHttpResponse
+from legato.http import EventStreamResponse, ServerSentEvent, StreamingHttpResponse
+from legato.shortcuts import render
 from legato.urls import path
-
-CLOCK_PAGE = """<!doctype html><meta charset="utf-8"><title>Live clock</title>
-<style>body{font:16px system-ui,sans-serif;max-width:50em;margin:2em auto}
-#clock{font-size:3em;font-variant-numeric:tabular-nums}</style>
-<h1>Live clock</h1>
-<p>One long-lived request: the server pushes the time every second over Server-Sent Events.
-Close the tab and the server's stream is cancelled.</p>
-<div id="clock">connecting&hellip;</div>
-<script>
-const clock = document.getElementById("clock");
-const source = new EventSource("events/");
-source.addEventListener("tick", (event) => {
-  clock.textContent = JSON.parse(event.data).time;
-});
-source.onerror = () => { clock.textContent = "reconnecting…"; };
-</script>
-"""
 
 
 async def clock_page(request):
-    return HttpResponse(CLOCK_PAGE)
+    return render(request, "showcase/clock.html")
 
 
 async def clock_events(request):

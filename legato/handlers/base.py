@@ -9,9 +9,12 @@ its pipeline, so each middleware factory is called once per process.
 A pipeline is the middleware chain (`chain.build_chain`) around `respond`, the innermost
 step: resolve the URL (or redirect to the URL with a slash, Django's APPEND_SLASH), run
 the `process_view` hooks, call the view, run the `process_exception` hooks if it raised,
-check what it returned. `respond` is one coroutine for both adapters; the one step that
-differs is how it calls a view in a thread: a sync view is called right there (no hop,
-the WSGI fast path), an async one waits for the loop.
+check what it returned. A template response (`render()`) is rendered here, as in Django:
+after the `process_template_response` hooks, before any middleware sees the response, so
+that middleware reading the body (GZip) find it made. `respond` is one coroutine for both
+adapters; what differs is how it reaches the loop from a thread: a sync view is called
+right there (no hop, the WSGI fast path), an async view and template rendering wait for
+the loop.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase, HttpResponsePermanentRedirect
 from legato.signing import SecretKeys
 from legato.sync import PoolCall, ThreadPool
+from legato.templates.engine import Templates
+from legato.templates.response import TemplateRendering, render_lazily
 from legato.urls.resolver import Resolver, Resolver404, ResolverMatch
 from legato.urls.reverse import set_current_resolver
 
@@ -70,6 +75,7 @@ class Core:
     force_script_name: str | None = None
     adapt_view: Callable[[Any], Any] | None = None  # for tables named by request.urlconf
     proxy: ProxyHeaders | None = None  # the proxy headers requests trust
+    templates: Templates | None = None  # renders the template responses views return
 
 
 class Pipeline:
@@ -92,11 +98,17 @@ class Pipeline:
         self.get_response: Layer = chain.get_response
         self.view_hooks = chain.view_hooks
         self.exception_hooks = chain.exception_hooks
+        self.template_response_hooks = chain.template_response_hooks
+        # Rendering awaits the template on the loop; a thread waits for it there.
+        self._render_lazily = (
+            render_lazily if mode.on_loop else lift(mode.wait_for_loop(render_lazily))
+        )
         # Hooks that all run without awaiting need no coroutine to call them.
         self.view_hooks_await = any(is_async for _, is_async in self.view_hooks)
 
     async def respond(self, request: HttpRequest) -> HttpResponseBase:
-        """Resolve the URL, run `process_view` hooks, call the view, check its answer.
+        """Resolve the URL, run `process_view` hooks, call the view, check its answer,
+        render it if it is a template response.
 
         Whatever goes wrong comes out as a response, as `catch_exceptions` does for the
         layers above; inlined here because this runs for every request.
@@ -108,6 +120,7 @@ class Pipeline:
             except Resolver404 as missing:
                 return self._slash_redirect(request, missing, resolver)
             request.resolver_match = match
+            response = None
             if self.view_hooks:
                 if self.view_hooks_await:
                     response = await self._run_view_hooks(request, match)
@@ -115,22 +128,52 @@ class Pipeline:
                     response = _first_response(
                         self.view_hooks, request, match.func, match.args, match.kwargs
                     )
-                if response is not None:
-                    return response
-            view = match.callback
-            if self._thread_views is not None:
-                view = self._in_thread(view)
-            try:
-                response = await view(request, *match.args, **match.kwargs)
-            except Exception as exc:
-                response = await self._run_exception_hooks(request, exc)
-                if response is None:
-                    raise
-            if not isinstance(response, HttpResponseBase):
-                check_response(response, match)
+            if response is None:  # no process_view hook answered: the view does
+                view = match.callback
+                if self._thread_views is not None:
+                    view = self._in_thread(view)
+                try:
+                    response = await view(request, *match.args, **match.kwargs)
+                except Exception as exc:
+                    response = await self._exception_response(request, exc)
+                if not isinstance(response, HttpResponseBase):
+                    check_response(response, match)
+            if isinstance(response, TemplateRendering):
+                response = await self._render(request, response)
             return response
         except Exception as exc:
             return await self.respond_to(request, exc)
+
+    async def _render(self, request: HttpRequest, response: TemplateRendering) -> HttpResponseBase:
+        """Run the `process_template_response` hooks, then render, as Django does.
+
+        An exception raised while rendering goes to the `process_exception` hooks, as one
+        the view raised would.
+        """
+        for hook, is_async in self.template_response_hooks:
+            answer = hook(request, response)
+            if is_async:
+                answer = await answer
+            if answer is None:
+                raise ValueError(
+                    f"{view_name(hook)} didn't return an HttpResponse object. It returned "
+                    "None instead."
+                )
+            response = answer
+        if not isinstance(response, TemplateRendering):
+            return response  # a hook answered with a response of its own
+        try:
+            rendered: HttpResponseBase = await self._render_lazily(response, self.core.templates)
+        except Exception as exc:
+            return await self._exception_response(request, exc)
+        return rendered
+
+    async def _exception_response(self, request: HttpRequest, exc: Exception) -> HttpResponseBase:
+        """The response a `process_exception` hook gives for `exc`; raise it if none does."""
+        response = await self._run_exception_hooks(request, exc)
+        if response is None:
+            raise exc
+        return response
 
     async def _run_view_hooks(
         self, request: HttpRequest, match: ResolverMatch

@@ -70,6 +70,8 @@ class Chain:
     get_response: Layer
     view_hooks: tuple[AdaptedHook, ...]  # process_view, outermost middleware first
     exception_hooks: tuple[AdaptedHook, ...]  # process_exception, innermost first
+    # process_template_response, innermost first (Django's order)
+    template_response_hooks: tuple[AdaptedHook, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +161,7 @@ def build_chain(
         get_response=mode.place(layer.get_response, layer.on_loop, mode.on_loop),
         view_hooks=tuple(_hooks(reversed(built), "process_view", mode)),
         exception_hooks=tuple(_hooks(built, "process_exception", mode)),
+        template_response_hooks=tuple(_hooks(built, "process_template_response", mode)),
     )
 
 

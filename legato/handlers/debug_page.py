@@ -2,7 +2,9 @@
 
 It shows the exception, the traceback with each frame's source line and locals, the
 request (method, path, query, headers with cookie and authorization values masked) and
-the route that was resolved. Only ever used when the app runs with `debug=True`.
+the route that was resolved; for an error raised in a template, the template's name,
+line and source around it (the exception's `template_debug`, as Django's page reads it:
+legato/templates/debug.py). Only ever used when the app runs with `debug=True`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import html
 import reprlib
 import traceback
 from types import TracebackType
+from typing import Any
 
 from legato._names import dotted_name
 from legato.http.request import HttpRequest
@@ -84,6 +87,14 @@ def _text(request: HttpRequest, exc: BaseException, status: int, tried: list[str
     for title, rows in _sections(request, exc, tried).items():
         if rows:
             lines += [f"{title}:", *(f"  {row}" for row in rows), ""]
+    template = _template_source(exc)
+    if template is not None:
+        lines.append(f"Template {template.name}, line {template.line}:")
+        lines += [
+            f"{'>' if number == template.line else ' '} {number:4} {text}"
+            for number, text in template.lines
+        ]
+        lines.append("")
     if status == 500:
         # Python's own rendering, header line included, one list item per line.
         lines += "".join(traceback.format_exception(exc)).splitlines()
@@ -98,13 +109,16 @@ def _html(request: HttpRequest, exc: BaseException, status: int, tried: list[str
         f"<title>{escape(_headline(exc, status))}</title>",
         "<style>body{font:14px system-ui,sans-serif;margin:2em}pre{background:#f4f4f4;"
         "padding:.5em;overflow:auto}h1{color:#a00}td{vertical-align:top;padding:0 1em 0 0}"
-        "details{margin:.5em 0}</style></head><body>",
+        "details{margin:.5em 0}mark{background:#fdd;display:block}</style></head><body>",
         f"<h1>{escape(_headline(exc, status))}</h1>",
     ]
     for title, rows in _sections(request, exc, tried).items():
         if rows:
             items = "".join(f"<li><code>{escape(row)}</code></li>" for row in rows)
             parts.append(f"<h2>{escape(title)}</h2><ul>{items}</ul>")
+    template = _template_source(exc)
+    if template is not None:
+        parts.append(_html_template(template))
     if status == 500:
         parts.append("<h2>Traceback</h2>")
         parts += [_html_frame(*frame) for frame in _frames(exc)]
@@ -124,4 +138,22 @@ def _html_frame(
         f"<details><summary><code>{escape(filename)}</code>, line {lineno}, in "
         f"<code>{escape(name)}</code><pre>{escape(line)}</pre></summary>"
         f"<table>{rows}</table></details>"
+    )
+
+
+def _template_source(exc: BaseException) -> Any:
+    """Where in a template `exc` was raised (a `TemplateErrorSource`), if it was."""
+    return getattr(exc, "template_debug", None)
+
+
+def _html_template(template: Any) -> str:
+    rows = "".join(
+        f"<mark>{number:4} {escape(text)}</mark>"
+        if number == template.line
+        else f"{number:4} {escape(text)}\n"
+        for number, text in template.lines
+    )
+    return (
+        f"<h2>Template error</h2><p>In template <code>{escape(template.name)}</code>, "
+        f"line {template.line}</p><pre>{rows}</pre>"
     )

@@ -8,7 +8,8 @@ the traceback goes to the `legato.request` log, on a record that carries the req
 
 Error views (`handler400`, `handler403`, `handler404`, `handler500`) may be replaced by
 the app; if one of them fails in turn, the plain built-in page is used and the failure
-is logged, so an error never escapes as a bare traceback.
+is logged, so an error never escapes as a bare traceback. One that returns `render(...)`
+is rendered here, with the app's templates.
 
 Each error response is logged once, worded as Django's (`Not Found: /path`,
 `Forbidden (Permission denied): /path`, `Internal Server Error: /path` with the
@@ -37,6 +38,8 @@ from legato.handlers import debug_page
 from legato.handlers.request_log import log_response, request_logger
 from legato.http.request import HttpRequest
 from legato.http.response import Http404, HttpResponse, HttpResponseBase, JsonResponse
+from legato.templates.engine import Templates
+from legato.templates.response import TemplateRendering, render_lazily
 
 __all__ = ["ErrorResponder", "ErrorView", "request_exception_observer"]
 
@@ -119,10 +122,12 @@ class ErrorResponder:
         debug: bool,
         error_views: Mapping[int, ErrorView] | None = None,
         tried_routes: Callable[[], list[str]] | None = None,
+        templates: Templates | None = None,
     ) -> None:
         self.debug = debug
         self.error_views = dict(error_views or {})
         self.tried_routes = tried_routes
+        self.templates = templates
 
     async def response_for_exception(
         self, request: HttpRequest, exc: BaseException
@@ -156,6 +161,8 @@ class ErrorResponder:
         try:
             # Django's signatures: handler500(request); the others (request, exception).
             response = await (view(request) if status == 500 else view(request, exc))
+            if isinstance(response, TemplateRendering):
+                response = await render_lazily(response, self.templates)
         except Exception:
             request_logger.exception(
                 "The handler%d view failed; answering with the built-in page instead.", status

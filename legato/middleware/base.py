@@ -45,6 +45,9 @@ class Middleware:
       the view; a response returned here is the answer.
     - `process_exception(request, exception)`: the view raised; a response returned here
       replaces the error page.
+    - `process_template_response(request, response)`: the view returned a template
+      response (`render()`), not rendered yet; change its `context_data` or
+      `template_name`, and return it (or another response).
     - `process_response(request, response)`: every response on its way out, including
       one a hook returned; return the response to send (usually the same object).
 
