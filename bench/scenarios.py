@@ -19,6 +19,8 @@ from bench.variants import (
     FLOOR,
     FLOOR_HEADERS,
     LEGATO,
+    LEGATO_CORS,
+    LEGATO_GZIP,
     LEGATO_MIDDLEWARE,
     LITESTAR,
     ROUTE_COUNTS,
@@ -190,7 +192,9 @@ MIDDLEWARE = Scenario(
     "authentication, messages, clickjacking) and Legato's `DEFAULT_MIDDLEWARE` (three: "
     "security headers, CSRF, clickjacking; Legato has no sessions, authentication or "
     "messages yet). The second row is the floor sending the four headers Legato's stack "
-    "adds: what the server itself spends on them.",
+    "adds: what the server itself spends on them. The GZip and CORS rows add each to the "
+    "default stack; wrk sends neither Accept-Encoding nor Origin, so they show what the "
+    "two cost a request they leave alone (the hello body is below GZip's 200 bytes).",
     (
         Row(FLOOR.key, FLOOR.label, FLOOR, HELLO_PATH),
         Row(FLOOR_HEADERS.key, FLOOR_HEADERS.label, FLOOR_HEADERS, HELLO_PATH, baseline=FLOOR.key),
@@ -200,6 +204,20 @@ MIDDLEWARE = Scenario(
             LEGATO_MIDDLEWARE.key,
             "Legato, default stack",
             LEGATO_MIDDLEWARE,
+            HELLO_PATH,
+            baseline=LEGATO.key,
+        ),
+        Row(
+            LEGATO_GZIP.key,
+            "Legato, default stack + GZip",
+            LEGATO_GZIP,
+            HELLO_PATH,
+            baseline=LEGATO.key,
+        ),
+        Row(
+            LEGATO_CORS.key,
+            "Legato, CORS + default stack",
+            LEGATO_CORS,
             HELLO_PATH,
             baseline=LEGATO.key,
         ),

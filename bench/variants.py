@@ -15,6 +15,8 @@ __all__ = [
     "FLOOR",
     "FLOOR_HEADERS",
     "LEGATO",
+    "LEGATO_CORS",
+    "LEGATO_GZIP",
     "LEGATO_MIDDLEWARE",
     "LITESTAR",
     "ROUTE_COUNTS",
@@ -48,6 +50,12 @@ FLOOR_HEADERS = Variant(
 LEGATO = Variant("legato", "Legato", "bench.apps.legato_app:create_app")
 LEGATO_MIDDLEWARE = Variant(
     "legato-mw", "Legato + middleware", "bench.apps.legato_app:create_app_with_middleware"
+)
+LEGATO_GZIP = Variant(
+    "legato-gzip", "Legato + middleware + GZip", "bench.apps.legato_app:create_app_with_gzip"
+)
+LEGATO_CORS = Variant(
+    "legato-cors", "Legato + CORS + middleware", "bench.apps.legato_app:create_app_with_cors"
 )
 STARLETTE = Variant("starlette", "Starlette", "bench.apps.starlette_app:create_app")
 FASTAPI = Variant("fastapi", "FastAPI", "bench.apps.fastapi_app:create_app")
