@@ -62,6 +62,13 @@ class Config:
     use_x_forwarded_host: bool = False
     use_x_forwarded_port: bool = False
     secure_proxy_ssl_header: tuple[str, str] | None = None
+    # Static files (docs/static-files.md): served from static_dirs in development; from
+    # static_root, with the manifest `legato collectstatic` writes there, in production.
+    # static_max_age is the Cache-Control max-age of names without a hash.
+    static_dirs: tuple[str, ...] = ()
+    static_url: str = "/static/"
+    static_root: str | None = None
+    static_max_age: int = 60
 
     @classmethod
     def from_arguments(
@@ -144,4 +151,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "use_x_forwarded_host": _bool,
     "use_x_forwarded_port": _bool,
     "secure_proxy_ssl_header": _optional(_pair),
+    "static_dirs": _names,
+    "static_url": str,
+    "static_root": _optional(str),
+    "static_max_age": int,
 }

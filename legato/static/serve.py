@@ -1,0 +1,166 @@
+"""Answer static requests before the middleware chain, under ASGI and under WSGI.
+
+Why before the chain: a stylesheet needs no session, CSRF check, auth or view, and pays
+for none of them; WhiteNoise gets the same effect by being the first middleware. Here
+the app's ASGI entry and the WSGI adapter ask `StaticFiles` first, with the path below
+the mount point; a name it does not know falls through to the URL table, so a missing
+file gets the app's own 404 (and a view may still own a path under `static_url`).
+
+The body is read in `CHUNK_SIZE` blocks, never whole: under ASGI each block is read in
+the app's thread pool and sent when the server has taken the previous one (uvicorn 0.55
+has no `http.response.pathsend`, so there is nothing to hand the path to); reading stops
+when the client leaves. Under WSGI the server's `wsgi.file_wrapper` (sendfile in
+gunicorn) sends a whole file, and a range is read block by block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, Any
+
+from legato._runtime.pool import ThreadPool
+from legato._types import Receive, Scope, Send
+from legato.static.answer import Answer, answer
+from legato.static.table import StaticTable
+
+__all__ = ["CHUNK_SIZE", "StaticFiles"]
+
+CHUNK_SIZE = 256 * 1024
+_WANTED = frozenset(["accept-encoding", "if-none-match", "if-modified-since", "range", "if-range"])
+_ENVIRON_NAMES = {f"HTTP_{name.upper().replace('-', '_')}": name for name in _WANTED}
+
+
+class StaticFiles:
+    """Serve the files of a `StaticTable` at `url` (a path such as "/static/")."""
+
+    def __init__(self, table: StaticTable, url: str, thread_pool: ThreadPool) -> None:
+        self.table = table
+        self.url = url
+        self.thread_pool = thread_pool
+
+    def answer_for(self, method: str, path_info: str, headers: Mapping[str, str]) -> Answer | None:
+        """The answer for a request, or None when it is not for a known static file."""
+        if not path_info.startswith(self.url):
+            return None
+        file = self.table.find(path_info[len(self.url) :])
+        return None if file is None else answer(method, headers, file)
+
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer an ASGI request if it is for a static file; False to let the app answer."""
+        found = self.answer_for(scope["method"], _path_info(scope), _scope_headers(scope))
+        if found is None:
+            return False
+        await send(
+            {
+                "type": "http.response.start",
+                "status": found.status,
+                "headers": [(n.lower().encode(), v.encode("latin-1")) for n, v in found.headers],
+            }
+        )
+        if found.length:
+            await self._send_file(found, receive, send)
+        else:
+            await send({"type": "http.response.body", "body": b""})
+        return True
+
+    async def _send_file(self, found: Answer, receive: Receive, send: Send) -> None:
+        gone = asyncio.ensure_future(_disconnected(receive))
+        file = await self.thread_pool.run(lambda: open(found.path, "rb"))  # noqa: SIM115
+        offset = found.offset
+        try:
+            for size in _block_sizes(found.length):
+                if gone.done():
+                    return  # the client left: read no further
+                block = await self.thread_pool.run(_reader(file, offset, size))
+                if not block:
+                    break  # the file shrank under us: end short rather than loop
+                offset += len(block)
+                await send({"type": "http.response.body", "body": block, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        except OSError:
+            return  # the connection broke while sending
+        finally:
+            gone.cancel()
+            file.close()
+
+    def wsgi(self, environ: Mapping[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Answer a WSGI request if it is for a static file: its body iterable, else None."""
+        path_info = environ.get("PATH_INFO", "")
+        if not path_info.isascii():
+            path_info = path_info.encode("latin-1", "replace").decode("utf-8", "replace")
+        headers = {name: environ[key] for key, name in _ENVIRON_NAMES.items() if key in environ}
+        found = self.answer_for(environ["REQUEST_METHOD"].upper(), path_info, headers)
+        if found is None:
+            return None
+        start_response(f"{found.status} {_REASONS[found.status]}", found.headers)
+        if not found.length:
+            return []
+        file = open(found.path, "rb")  # noqa: SIM115 - the server closes the iterable
+        wrapper = environ.get("wsgi.file_wrapper")
+        if wrapper is not None and found.status == 200:
+            return wrapper(file, CHUNK_SIZE)
+        return _FileRange(file, found.offset, found.length)
+
+
+_REASONS = {
+    200: "OK",
+    206: "Partial Content",
+    304: "Not Modified",
+    405: "Method Not Allowed",
+    416: "Range Not Satisfiable",
+}
+
+
+def _path_info(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    # The ASGI spec (and uvicorn 0.55) includes root_path in path; older servers do not.
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
+        return path[len(root) :]
+    return path
+
+
+def _scope_headers(scope: Scope) -> dict[str, str]:
+    headers = {}
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        if name in _WANTED:
+            headers[name] = raw_value.decode("latin-1")
+    return headers
+
+
+def _block_sizes(length: int) -> Iterator[int]:
+    while length > 0:
+        size = min(length, CHUNK_SIZE)
+        yield size
+        length -= size
+
+
+def _reader(file: IO[bytes], offset: int, size: int) -> Callable[[], bytes]:
+    return lambda: os.pread(file.fileno(), size, offset)
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass  # a body sent with a GET: not read, not needed
+
+
+class _FileRange:
+    """A WSGI body: `length` bytes of `file` from `offset`, in blocks; closes the file."""
+
+    def __init__(self, file: IO[bytes], offset: int, length: int) -> None:
+        self.file, self.offset, self.remaining = file, offset, length
+
+    def __iter__(self) -> Iterator[bytes]:
+        while self.remaining > 0:
+            block = os.pread(self.file.fileno(), min(self.remaining, CHUNK_SIZE), self.offset)
+            if not block:
+                return  # the file shrank under us: end short rather than loop
+            self.offset += len(block)
+            self.remaining -= len(block)
+            yield block
+
+    def close(self) -> None:
+        self.file.close()
