@@ -61,12 +61,11 @@ def parse_range(value: str | None, size: int) -> ByteRange | Unsatisfiable | Non
             return UNSATISFIABLE
         return ByteRange(max(size - suffix, 0), size - 1) if size else UNSATISFIABLE
     start = int(first)
-    end = int(last) if last else size - 1
-    if end < start:
+    if last and int(last) < start:
         return None  # invalid syntax: ignored
     if start >= size:
         return UNSATISFIABLE
-    return ByteRange(start, min(end, size - 1))
+    return ByteRange(start, min(int(last), size - 1) if last else size - 1)
 
 
 def _digits(first: str, last: str) -> bool:
