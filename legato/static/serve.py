@@ -27,7 +27,7 @@ from legato.static.table import StaticTable
 
 __all__ = ["CHUNK_SIZE", "StaticFiles"]
 
-CHUNK_SIZE = 256 * 1024
+CHUNK_SIZE = 64 * 1024
 _WANTED = frozenset(["accept-encoding", "if-none-match", "if-modified-since", "range", "if-range"])
 _ENVIRON_NAMES = {f"HTTP_{name.upper().replace('-', '_')}": name for name in _WANTED}
 
