@@ -240,10 +240,12 @@ class App:
         self._drained = None
         await self.lifespan.startup(self, server_state)
         if server_state is not None:
-            # HTTP views reach these as request.state.channels and .shutting_down, like
-            # any app resource.
+            # HTTP views reach these as request.state.channels, .shutting_down and
+            # .static, like any app resource.
             server_state.setdefault("channels", self.channels)
             server_state.setdefault("shutting_down", self.shutting_down)
+            # request.state.static("css/site.css"): the URL of a static file (App.static).
+            server_state.setdefault("static", self.static)
 
     async def begin_shutdown(self) -> None:
         """Shut-down begins: refuse new requests, end event streams, close websockets.

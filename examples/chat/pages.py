@@ -15,20 +15,17 @@ from string import Template
 
 from examples.chat.storage import StoredMessage
 
-__all__ = ["STATIC_FILES", "render", "static_file", "transcript"]
+__all__ = ["STATIC_DIR", "render", "transcript"]
 
 HERE = Path(__file__).parent / "static"
-STATIC_FILES = {"chat.js": "text/javascript", "chat.css": "text/css"}
+# The chat's stylesheet and script, under static/chat/: an app that includes the chat's
+# URLs lists this in App(static_dirs=[...]) and they are served at /static/chat/....
+STATIC_DIR = str(HERE)
 
 
 @functools.cache
 def _template(name: str) -> Template:
     return Template((HERE / name).read_text(encoding="utf-8"))
-
-
-@functools.cache
-def static_file(name: str) -> bytes:
-    return (HERE / name).read_bytes()
 
 
 def render(name: str, markup: Mapping[str, str] | None = None, **values: str) -> str:

@@ -29,7 +29,7 @@ from legato.http import (
 from legato.urls import reverse
 from legato.views.decorators import require_GET, require_POST
 
-__all__ = ["events", "history", "lobby", "post_message", "room_page", "static"]
+__all__ = ["events", "history", "lobby", "post_message", "room_page"]
 
 
 def _room(request: HttpRequest, room: str) -> Room:
@@ -58,7 +58,7 @@ async def lobby(request: HttpRequest) -> HttpResponse:
         pages.render(
             "lobby.html",
             markup={"rooms": links or "<li>No room yet: start one.</li>"},
-            css=reverse("chat:static", kwargs={"name": "chat.css"}),
+            css=request.state.static("chat/chat.css"),
         )
     )
 
@@ -77,20 +77,10 @@ async def room_page(request: HttpRequest, room: str) -> HttpResponse:
             events=reverse("chat:events", kwargs={"room": chat_room.name}),
             messages=reverse("chat:messages", kwargs={"room": chat_room.name}),
             history=reverse("chat:history", kwargs={"room": chat_room.name}),
-            css=reverse("chat:static", kwargs={"name": "chat.css"}),
-            js=reverse("chat:static", kwargs={"name": "chat.js"}),
+            css=request.state.static("chat/chat.css"),
+            js=request.state.static("chat/chat.js"),
         )
     )
-
-
-@require_GET
-async def static(request: HttpRequest, name: str) -> HttpResponse:
-    content_type = pages.STATIC_FILES.get(name)
-    if content_type is None:
-        raise Http404(f"No static file {name!r}.")
-    response = HttpResponse(pages.static_file(name), content_type=f"{content_type}; charset=utf-8")
-    response["Cache-Control"] = "max-age=300"
-    return response
 
 
 @require_GET

@@ -1,6 +1,7 @@
 """The demo app: `make demo` serves it at http://127.0.0.1:8000/."""
 
 from examples.aggregator.lifespan import aggregator_lifespan
+from examples.chat.pages import STATIC_DIR as CHAT_STATIC_DIR
 from legato import App
 from legato.http import HttpResponse
 from legato.middleware import DEFAULT_MIDDLEWARE
@@ -56,4 +57,5 @@ app = App(
     middleware=DEFAULT_MIDDLEWARE,
     lifespan=aggregator_lifespan(base_url="http://127.0.0.1:8000/aggregator/"),
     database="sqlite+aiosqlite:///showcase.sqlite3",
+    static_dirs=[CHAT_STATIC_DIR],
 )
