@@ -23,7 +23,7 @@ from typing import IO, Any
 from legato._runtime.pool import ThreadPool
 from legato._types import Receive, Scope, Send
 from legato.static.answer import Answer, answer
-from legato.static.table import StaticTable
+from legato.static.table import StaticFile, StaticTable
 
 __all__ = ["CHUNK_SIZE", "StaticFiles"]
 
@@ -40,18 +40,24 @@ class StaticFiles:
         self.url = url
         self.thread_pool = thread_pool
 
-    def answer_for(self, method: str, path_info: str, headers: Mapping[str, str]) -> Answer | None:
-        """The answer for a request, or None when it is not for a known static file."""
+    def find(self, path_info: str) -> StaticFile | None:
+        """The file a path below the mount point names, or None (not a static request)."""
         if not path_info.startswith(self.url):
             return None
-        file = self.table.find(path_info[len(self.url) :])
-        return None if file is None else answer(method, headers, file)
+        return self.table.find(path_info[len(self.url) :])
 
     async def asgi(self, scope: Scope, receive: Receive, send: Send) -> bool:
         """Answer an ASGI request if it is for a static file; False to let the app answer."""
-        found = self.answer_for(scope["method"], _path_info(scope), _scope_headers(scope))
-        if found is None:
+        file = self.find(_path_info(scope))
+        if file is None:
             return False
+        found = answer(scope["method"], _scope_headers(scope), file)
+        opened = None
+        if found.length:
+            try:
+                opened = await self.thread_pool.run(lambda: open(found.path, "rb"))  # noqa: SIM115
+            except OSError:
+                return False  # gone since start-up: the app answers, with its 404
         await send(
             {
                 "type": "http.response.start",
@@ -59,15 +65,16 @@ class StaticFiles:
                 "headers": [(n.lower().encode(), v.encode("latin-1")) for n, v in found.headers],
             }
         )
-        if found.length:
-            await self._send_file(found, receive, send)
-        else:
+        if opened is None:
             await send({"type": "http.response.body", "body": b""})
+        else:
+            await self._send_file(opened, found, receive, send)
         return True
 
-    async def _send_file(self, found: Answer, receive: Receive, send: Send) -> None:
+    async def _send_file(
+        self, file: IO[bytes], found: Answer, receive: Receive, send: Send
+    ) -> None:
         gone = asyncio.ensure_future(_disconnected(receive))
-        file = await self.thread_pool.run(lambda: open(found.path, "rb"))  # noqa: SIM115
         offset = found.offset
         try:
             for size in _block_sizes(found.length):
@@ -90,18 +97,24 @@ class StaticFiles:
         path_info = environ.get("PATH_INFO", "")
         if not path_info.isascii():
             path_info = path_info.encode("latin-1", "replace").decode("utf-8", "replace")
-        headers = {name: environ[key] for key, name in _ENVIRON_NAMES.items() if key in environ}
-        found = self.answer_for(environ["REQUEST_METHOD"].upper(), path_info, headers)
-        if found is None:
+        if path_info and not path_info.startswith("/"):
+            path_info = "/" + path_info  # gunicorn with SCRIPT_NAME="/shop/" gives "p/"
+        file = self.find(path_info)
+        if file is None:
             return None
+        headers = {name: environ[key] for key, name in _ENVIRON_NAMES.items() if key in environ}
+        found = answer(environ["REQUEST_METHOD"].upper(), headers, file)
+        try:
+            opened = open(found.path, "rb") if found.length else None  # noqa: SIM115
+        except OSError:
+            return None  # gone since start-up: the app answers, with its 404
         start_response(f"{found.status} {_REASONS[found.status]}", found.headers)
-        if not found.length:
+        if opened is None:
             return []
-        file = open(found.path, "rb")  # noqa: SIM115 - the server closes the iterable
         wrapper = environ.get("wsgi.file_wrapper")
         if wrapper is not None and found.status == 200:
-            return wrapper(file, CHUNK_SIZE)
-        return _FileRange(file, found.offset, found.length)
+            return wrapper(opened, CHUNK_SIZE)
+        return _FileRange(opened, found.offset, found.length)
 
 
 _REASONS = {

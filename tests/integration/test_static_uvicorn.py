@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from legato.static import collectstatic
-from tests.integration.servers import legato_process
+from tests.integration.servers import gunicorn_process, legato_process
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +34,8 @@ RSS_GROWTH_LIMIT = 64 * 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, dict[str, str]]]:
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The source and collected directories, as LEGATO_* variables for a server."""
     base = tmp_path_factory.mktemp("site")
     static = base / "static"
     static.mkdir()
@@ -47,10 +48,34 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, d
             big.write(block)
     root = base / "collected"
     collectstatic([str(static)], str(root))
-    env = {"LEGATO_STATIC_DIRS": str(static), "LEGATO_STATIC_ROOT": str(root)}
-    with legato_process(TARGET, env=env) as (url, process):
-        paths = json.loads((root / "staticfiles.json").read_text())["paths"]
-        yield url, process.pid, paths
+    return {"LEGATO_STATIC_DIRS": str(static), "LEGATO_STATIC_ROOT": str(root)}
+
+
+def manifest(files: dict[str, str]) -> dict[str, str]:
+    text = (Path(files["LEGATO_STATIC_ROOT"]) / "staticfiles.json").read_text()
+    paths: dict[str, str] = json.loads(text)["paths"]
+    return paths
+
+
+@pytest.fixture(scope="module")
+def site(files: dict[str, str]) -> Iterator[tuple[str, int, dict[str, str]]]:
+    with legato_process(TARGET, env=files) as (url, process):
+        yield url, process.pid, manifest(files)
+
+
+def test_gunicorn_serves_the_same_answers(files: dict[str, str]) -> None:
+    paths = manifest(files)
+    target = "tests.integration.apps.static_files:application"
+    with gunicorn_process(target, "--worker-class", "gthread", env=files) as (url, _):
+        css = httpx.get(f"{url}/static/{paths['site.css']}", headers={"Accept-Encoding": "gzip"})
+        assert css.headers["content-encoding"] == "gzip"
+        assert css.content == CSS
+        part = httpx.get(
+            f"{url}/static/site.css", headers={"Range": "bytes=-4", "Accept-Encoding": "identity"}
+        )
+        assert (part.status_code, part.content) == (206, CSS[-4:])
+        with httpx.stream("GET", f"{url}/static/{paths['big.bin']}") as big:
+            assert sum(len(chunk) for chunk in big.iter_raw()) == BIG_SIZE
 
 
 def test_hashed_css_is_brotli_and_immutable(site: tuple[str, int, dict[str, str]]) -> None:

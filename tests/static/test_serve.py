@@ -287,3 +287,10 @@ def test_static_files_sit_before_middleware(both: ServeBoth, tree: Tree) -> None
 
 def test_secret_file_exists_for_the_traversal_tests(tree: Tree) -> None:
     assert Path(tree.secret).read_bytes().startswith(b"TOP-SECRET")
+
+
+def test_file_removed_after_start_up_gets_the_apps_404(both: ServeBoth, tree: Tree) -> None:
+    pair = both(production(tree))
+    pair.get("/")  # both copies started: their tables are built
+    (tree.root / hashed(tree, "logo.png")).unlink()
+    assert pair.get("/static/" + hashed(tree, "logo.png")).status == 404

@@ -10,3 +10,6 @@ async def home(request: HttpRequest) -> HttpResponse:
 
 
 app = App([path("", home)])
+
+# For gunicorn (WSGI): the same app.
+application = app.as_wsgi()
