@@ -29,13 +29,17 @@ Headers = list[tuple[str, str]]
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What to send: `length` bytes of `path` from `offset` (no body when length is 0)."""
+    """What to send: `length` bytes of `path` from `offset` (no body when length is 0).
+
+    `body` holds those bytes already when the file is kept in memory.
+    """
 
     status: int
     headers: Headers
     path: str = ""
     offset: int = 0
     length: int = 0
+    body: bytes | None = None
 
 
 def answer(method: str, headers: Mapping[str, str], file: StaticFile) -> Answer:
@@ -55,12 +59,20 @@ def answer(method: str, headers: Mapping[str, str], file: StaticFile) -> Answer:
         )
     if byte_range is None:
         common.append(("Content-Length", str(chosen.size)))
-        return Answer(200, common, chosen.path, 0, chosen.size if body else 0)
+        return _sending(200, common, chosen, 0, chosen.size if body else 0)
     common += [
         ("Content-Range", f"bytes {byte_range.start}-{byte_range.end}/{chosen.size}"),
         ("Content-Length", str(byte_range.length)),
     ]
-    return Answer(206, common, chosen.path, byte_range.start, byte_range.length if body else 0)
+    return _sending(206, common, chosen, byte_range.start, byte_range.length if body else 0)
+
+
+def _sending(
+    status: int, headers: Headers, chosen: Representation, offset: int, length: int
+) -> Answer:
+    content = chosen.content
+    body = None if content is None or not length else content[offset : offset + length]
+    return Answer(status, headers, chosen.path, offset, length, body)
 
 
 def _common_headers(file: StaticFile, chosen: Representation, coding: str | None) -> Headers:

@@ -6,11 +6,12 @@ the app's ASGI entry and the WSGI adapter ask `StaticFiles` first, with the path
 the mount point; a name it does not know falls through to the URL table, so a missing
 file gets the app's own 404 (and a view may still own a path under `static_url`).
 
-The body is read in `CHUNK_SIZE` blocks, never whole: under ASGI each block is read in
-the app's thread pool and sent when the server has taken the previous one (uvicorn 0.55
-has no `http.response.pathsend`, so there is nothing to hand the path to); reading stops
-when the client leaves. Under WSGI the server's `wsgi.file_wrapper` (sendfile in
-gunicorn) sends a whole file, and a range is read block by block.
+Small files of the production table are in memory already (`table.SMALL_FILE`) and go
+out in one message. Other files are read in `CHUNK_SIZE` blocks, never whole: under ASGI
+each block is read in the app's thread pool and sent once the server has taken the
+previous one (uvicorn 0.55 has no `http.response.pathsend`, so there is nothing to hand
+the path to); reading stops when the client leaves. Under WSGI the server's
+`wsgi.file_wrapper` (sendfile in gunicorn) sends a whole file, a range block by block.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class StaticFiles:
         self.table = table
         self.url = url
         self.thread_pool = thread_pool
+        self._first_block = thread_pool.wrap(_first_block)
+        self._pread = thread_pool.wrap(os.pread)
 
     def find(self, path_info: str) -> StaticFile | None:
         """The file a path below the mount point names, or None (not a static request)."""
@@ -52,10 +55,12 @@ class StaticFiles:
         if file is None:
             return False
         found = answer(scope["method"], _scope_headers(scope), file)
-        opened = None
-        if found.length:
+        first: tuple[IO[bytes] | None, bytes] = (None, found.body or b"")
+        if found.length and found.body is None:
             try:
-                opened = await self.thread_pool.run(lambda: open(found.path, "rb"))  # noqa: SIM115
+                # One hop opens the file and reads its first block; a small file is then
+                # closed already and goes out in one message.
+                first = await self._first_block(found)
             except OSError:
                 return False  # gone since start-up: the app answers, with its 404
         await send(
@@ -65,22 +70,25 @@ class StaticFiles:
                 "headers": [(n.lower().encode(), v.encode("latin-1")) for n, v in found.headers],
             }
         )
+        opened, block = first
         if opened is None:
-            await send({"type": "http.response.body", "body": b""})
+            await send({"type": "http.response.body", "body": block})
         else:
-            await self._send_file(opened, found, receive, send)
+            await self._send_rest(opened, block, found, receive, send)
         return True
 
-    async def _send_file(
-        self, file: IO[bytes], found: Answer, receive: Receive, send: Send
+    async def _send_rest(
+        self, file: IO[bytes], block: bytes, found: Answer, receive: Receive, send: Send
     ) -> None:
         gone = asyncio.ensure_future(_disconnected(receive))
-        offset = found.offset
+        offset, end = found.offset + len(block), found.offset + found.length
         try:
-            for size in _block_sizes(found.length):
+            await send({"type": "http.response.body", "body": block, "more_body": True})
+            while offset < end:
                 if gone.done():
                     return  # the client left: read no further
-                block = await self.thread_pool.run(_reader(file, offset, size))
+                size = min(end - offset, CHUNK_SIZE)
+                block = await self._pread(file.fileno(), size, offset)
                 if not block:
                     break  # the file shrank under us: end short rather than loop
                 offset += len(block)
@@ -104,6 +112,9 @@ class StaticFiles:
             return None
         headers = {name: environ[key] for key, name in _ENVIRON_NAMES.items() if key in environ}
         found = answer(environ["REQUEST_METHOD"].upper(), headers, file)
+        if found.body is not None:
+            start_response(f"{found.status} {_REASONS[found.status]}", found.headers)
+            return [found.body]
         try:
             opened = open(found.path, "rb") if found.length else None  # noqa: SIM115
         except OSError:
@@ -144,15 +155,18 @@ def _scope_headers(scope: Scope) -> dict[str, str]:
     return headers
 
 
-def _block_sizes(length: int) -> Iterator[int]:
-    while length > 0:
-        size = min(length, CHUNK_SIZE)
-        yield size
-        length -= size
-
-
-def _reader(file: IO[bytes], offset: int, size: int) -> Callable[[], bytes]:
-    return lambda: os.pread(file.fileno(), size, offset)
+def _first_block(found: Answer) -> tuple[IO[bytes] | None, bytes]:
+    """Open the file and read its first block; the file is None when that was all."""
+    file = open(found.path, "rb")  # noqa: SIM115 - closed here or by _send_rest
+    try:
+        block = os.pread(file.fileno(), min(found.length, CHUNK_SIZE), found.offset)
+    except BaseException:
+        file.close()
+        raise
+    if found.length <= CHUNK_SIZE:
+        file.close()
+        return None, block
+    return file, block
 
 
 async def _disconnected(receive: Receive) -> None:

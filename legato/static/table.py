@@ -27,6 +27,11 @@ __all__ = ["MANIFEST_NAME", "Representation", "StaticFile", "StaticTable", "read
 
 MANIFEST_NAME = "staticfiles.json"
 IMMUTABLE = "public, max-age=31536000, immutable"
+# The start-up table keeps files up to SMALL_FILE bytes in memory, up to MEMORY_BUDGET in
+# all per process: most stylesheets, scripts and icons are then answered with no thread
+# hop and no system call (measured in docs/static-files.md); larger files are streamed.
+SMALL_FILE = 64 * 1024
+MEMORY_BUDGET = 32 * 1024 * 1024
 # The content codings written beside a file, in the order the server prefers them.
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 _TEXT_TYPES = frozenset(
@@ -41,12 +46,13 @@ class Representation:
     path: str
     size: int
     etag: str
+    content: bytes | None = None  # small files of the start-up table, read once
 
     @classmethod
-    def of(cls, path: str, stat: os.stat_result) -> Representation:
+    def of(cls, path: str, stat: os.stat_result, content: bytes | None = None) -> Representation:
         # Size and modification time, as WhiteNoise and nginx do: no read needed, and
         # different for each copy (a strong ETag names one representation).
-        return cls(path, stat.st_size, f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"')
+        return cls(path, stat.st_size, f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"', content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +89,10 @@ def _static_file(
     stat: os.stat_result,
     cache_control: str,
     encoded: dict[str, Representation],
+    plain: Representation | None = None,
 ) -> StaticFile:
     return StaticFile(
-        plain=Representation.of(path, stat),
+        plain=plain or Representation.of(path, stat),
         content_type=content_type_for(name),
         last_modified=formatdate(stat.st_mtime, usegmt=True),
         modified=float(int(stat.st_mtime)),  # HTTP dates have whole seconds
@@ -133,6 +140,12 @@ class StaticTable:
         if static_root and manifest is not None:
             files = _walk_root(static_root, set(manifest.values()), f"public, max-age={max_age}")
             return cls(files, (), manifest, max_age)
+        for directory in static_dirs:
+            if not os.path.isdir(directory):
+                raise ImproperlyConfigured(
+                    f"static_dirs names {directory!r}, which is not a directory (relative "
+                    f"to {os.getcwd()!r}); create it, or give an absolute path."
+                )
         return cls(None, static_dirs, {}, max_age)
 
     def find(self, name: str) -> StaticFile | None:
@@ -154,22 +167,41 @@ def _walk_root(root: str, hashed: set[str], short_cache: str) -> dict[str, Stati
     names = set()
     for directory, _, filenames in os.walk(real_root):
         for filename in filenames:
-            names.add(
-                os.path.relpath(os.path.join(directory, filename), real_root).replace(os.sep, "/")
-            )
+            relative = os.path.relpath(os.path.join(directory, filename), real_root)
+            names.add(relative.replace(os.sep, "/"))
     names.discard(MANIFEST_NAME)
     files = {}
-    for name in names:
+    memory = _Memory(MEMORY_BUDGET)
+    for name in sorted(names):
         if any(name.endswith(suffix) and name[: -len(suffix)] in names for _, suffix in ENCODINGS):
             continue  # a compressed copy, served for its original's name
         path = inside(real_root, name) if safe_name(name) else None
         if path is None:
             continue  # a symlink out of the root, or a name a request could not reach
         encoded = {
-            coding: Representation.of(copy, os.stat(copy))
+            coding: memory.representation(copy)
             for coding, suffix in ENCODINGS
             if name + suffix in names and (copy := inside(real_root, name + suffix))
         }
         cache = IMMUTABLE if name in hashed else short_cache
-        files[name] = _static_file(name, path, os.stat(path), cache, encoded)
+        plain = memory.representation(path)
+        files[name] = _static_file(name, path, os.stat(path), cache, encoded, plain)
     return files
+
+
+class _Memory:
+    """Read small files into their representation while the budget lasts."""
+
+    def __init__(self, budget: int) -> None:
+        self.left = budget
+
+    def representation(self, path: str) -> Representation:
+        stat = os.stat(path)
+        if stat.st_size > SMALL_FILE or stat.st_size > self.left:
+            return Representation.of(path, stat)
+        with open(path, "rb") as file:
+            content = file.read()
+        if len(content) != stat.st_size:
+            return Representation.of(path, os.stat(path))  # changing under us: stream it
+        self.left -= len(content)
+        return Representation.of(path, stat, content)

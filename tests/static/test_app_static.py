@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from legato import App
+from legato.exceptions import ImproperlyConfigured
 from legato.urls.reverse import current_script_prefix
 from tests.static.conftest import Tree
 
@@ -47,3 +49,14 @@ def test_static_setting_from_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     config = App().config
     assert config.static_dirs == ("a", "b")
     assert config.static_max_age == 7
+
+
+def test_missing_static_dir_fails_at_start_up(tmp_path: Path) -> None:
+    app = App(static_dirs=[str(tmp_path / "nope")])
+    with pytest.raises(ImproperlyConfigured, match="not a directory"):
+        app.core()
+
+
+def test_static_dirs_are_not_needed_once_collected(tree: Tree, tmp_path: Path) -> None:
+    app = App(static_dirs=[str(tmp_path / "not-deployed")], static_root=str(tree.root))
+    assert app.static("site.css").startswith("/static/site.")

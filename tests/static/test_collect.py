@@ -23,7 +23,7 @@ def test_hashed_name_keeps_directory_and_extension() -> None:
 def test_collect_writes_plain_and_hashed_copies_and_manifest(tree: Tree) -> None:
     manifest = json.loads((tree.root / "staticfiles.json").read_text())
     assert manifest["version"] == 1
-    assert set(manifest["paths"]) == {"site.css", "app.js", "logo.png", "data/ten.txt"}
+    assert set(manifest["paths"]) == {"site.css", "app.js", "logo.png", "video.bin", "data/ten.txt"}
     for name, hashed in manifest["paths"].items():
         assert (tree.root / name).read_bytes() == (tree.root / hashed).read_bytes()
 
@@ -74,5 +74,5 @@ def test_cli_collectstatic_uses_the_apps_settings(
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     assert main(["collectstatic", "siteapp:app"]) == 0
-    assert "4 static files collected into built" in capsys.readouterr().out
+    assert "5 static files collected into built" in capsys.readouterr().out
     assert (tmp_path / "built" / "staticfiles.json").exists()

@@ -42,7 +42,9 @@ PATHS = st.lists(st.one_of(SEGMENTS, st.text(max_size=6)), max_size=8).map("/".j
 NAMES = st.lists(st.one_of(SEGMENTS, st.text(max_size=6)), max_size=8).map("/".join)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(url=PATHS)
 def test_no_generated_url_serves_a_file_outside(tree: Tree, url: str) -> None:
     for root in (None, str(tree.root)):
@@ -52,7 +54,9 @@ def test_no_generated_url_serves_a_file_outside(tree: Tree, url: str) -> None:
         assert SECRET not in response.content
 
 
-@settings(max_examples=500, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(name=NAMES)
 def test_lookup_never_finds_a_file_outside(tree: Tree, name: str) -> None:
     for table in (

@@ -14,7 +14,7 @@ from legato import App
 from legato.http import HttpResponse
 from legato.urls import path
 from tests.parity import Both, ServeBoth
-from tests.static.conftest import CSS, Tree
+from tests.static.conftest import BIG, CSS, Tree
 
 
 async def page(request: object) -> HttpResponse:
@@ -292,5 +292,22 @@ def test_secret_file_exists_for_the_traversal_tests(tree: Tree) -> None:
 def test_file_removed_after_start_up_gets_the_apps_404(both: ServeBoth, tree: Tree) -> None:
     pair = both(production(tree))
     pair.get("/")  # both copies started: their tables are built
+    (tree.root / hashed(tree, "video.bin")).unlink()
+    assert pair.get("/static/" + hashed(tree, "video.bin")).status == 404
+
+
+def test_small_files_are_kept_from_start_up(both: ServeBoth, tree: Tree) -> None:
+    pair = both(production(tree))
+    pair.get("/")
     (tree.root / hashed(tree, "logo.png")).unlink()
-    assert pair.get("/static/" + hashed(tree, "logo.png")).status == 404
+    assert pair.get("/static/" + hashed(tree, "logo.png")).status == 200
+
+
+@pytest.mark.parametrize("mode", [development, production])
+def test_large_file_is_streamed_whole_and_by_range(
+    both: ServeBoth, tree: Tree, mode: Callable[[Tree], Callable[[], App]]
+) -> None:
+    pair = both(mode(tree))
+    assert pair.get("/static/video.bin").body == BIG
+    tail = pair.get("/static/video.bin", headers={"Range": "bytes=100000-"})
+    assert (tail.status, tail.body) == (206, BIG[100000:])
