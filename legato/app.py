@@ -7,6 +7,8 @@ once, the middleware factories imported, the error mapping, limits and hosts); t
 adapter in use builds its chain over it, calling each middleware factory once: the ASGI
 handler (`build()`, at ASGI lifespan start-up or the first request), to which each
 request then goes straight, or the WSGI handler (`as_wsgi()`, when its worker starts).
+Starting also loads the static file layer (`static_files()`), which both adapters ask
+before their chain.
 
 Shut-down has two steps. `begin_shutdown()` is the moment the server is asked to stop:
 new requests are refused, event streams end, websockets are closed with 1001, and

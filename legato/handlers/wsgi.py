@@ -1,6 +1,7 @@
 """Serve an app to a WSGI server, with its async parts on one event loop per process.
 
-The path, in order: environ -> scope -> HttpRequest -> Host check -> body read from
+The path, in order: static files first (`legato.static`, answered from the environ with
+no chain), then environ -> scope -> HttpRequest -> Host check -> body read from
 `wsgi.input` (bounded, as under ASGI) -> the app's core, with its chain built to be
 called in this thread (`ChainMode.wsgi`) -> start_response and the body iterable ->
 after-response work. Errors raised before the chain go through the app's
