@@ -7,6 +7,8 @@ once, the middleware factories imported, the error mapping, limits and hosts); t
 adapter in use builds its chain over it, calling each middleware factory once: the ASGI
 handler (`build()`, at ASGI lifespan start-up or the first request), to which each
 request then goes straight, or the WSGI handler (`as_wsgi()`, when its worker starts).
+Starting also loads the static file layer (`static_files()`), which both adapters ask
+before their chain.
 
 Shut-down has two steps. `begin_shutdown()` is the moment the server is asked to stop:
 new requests are refused, event streams end, websockets are closed with 1001, and
@@ -41,12 +43,15 @@ from legato.http.hosts import AllowedHosts
 from legato.http.proxy import ProxyHeaders
 from legato.lifespan import Hook, Lifespan, LifespanFactory, Resource, serve_lifespan
 from legato.signing import SecretKeys
+from legato.static.paths import safe_name
+from legato.static.serve import StaticFiles
+from legato.static.table import StaticTable
 from legato.sync import ThreadPool
 from legato.templates.directories import template_directories
 from legato.templates.engine import Templates
 from legato.templates.globals import app_globals
 from legato.urls.resolver import Resolver
-from legato.urls.reverse import reverse
+from legato.urls.reverse import current_script_prefix, reverse
 from legato.views.adapt import adapt_view
 from legato.watchdog import LoopWatch, default_threshold, watchdog
 
@@ -105,6 +110,8 @@ class App:
         self._asgi: ASGIHandler | None = None
         self._websockets: WebSocketHandler | None = None
         self._loop_watch: LoopWatch | None = None
+        self._static: StaticFiles | None = None
+        self._static_loaded = False
         # Set once shut-down has begun; request.state.shutting_down is the same event.
         self.shutting_down = asyncio.Event()
         self._drained: asyncio.Future[None] | None = None
@@ -148,7 +155,10 @@ class App:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            await (self._asgi or self._first_build())(scope, receive, send)
+            handler = self._asgi or self._first_build()
+            # Static files first: they need none of the chain (legato/static/serve.py).
+            if self._static is None or not await self._static.asgi(scope, receive, send):
+                await handler(scope, receive, send)
         elif kind == "lifespan":
             await serve_lifespan(self, scope, receive, send)
         elif kind == "websocket":
@@ -157,6 +167,43 @@ class App:
             await (self._websockets or self._build_websockets())(scope, receive, send)
         else:
             raise ValueError(f"Legato does not handle ASGI scope type {kind!r}.")
+
+    def static(self, path: str) -> str:
+        """The public URL of the static file `path`: its hashed name when collected.
+
+        `app.static("css/site.css")` gives "/static/css/site.3f1c9a0b2d4e.css" once
+        `legato collectstatic` has run, "/static/css/site.css" before. Under a mount
+        point, a `static_url` that is a path starts with the script prefix, as reverse()
+        URLs do.
+        """
+        if safe_name(path) is None:
+            raise ValueError(
+                f"{path!r} is not a static file name: give a relative path such as "
+                "'css/site.css', without '..', '.', empty segments, backslashes or a "
+                "leading '/'."
+            )
+        static_files = self.static_files()
+        name = static_files.table.manifest.get(path, path) if static_files else path
+        url = self.config.static_url
+        if url.startswith("/"):
+            url = current_script_prefix.get().rstrip("/") + url
+        return url + name
+
+    def static_files(self) -> StaticFiles | None:
+        """The static file layer, loaded once (at start-up); None when there are no files.
+
+        Reads static_root's manifest and builds its table of files when the manifest is
+        there; otherwise serves static_dirs, looking each request up (development).
+        """
+        if not self._static_loaded:
+            config = self.config
+            if config.static_dirs or config.static_root:
+                table = StaticTable.load(
+                    config.static_root, config.static_dirs, config.static_max_age
+                )
+                self._static = StaticFiles(table, config.static_url, self.thread_pool)
+            self._static_loaded = True
+        return self._static
 
     def as_wsgi(self) -> WSGIHandler:
         """Return a WSGI callable for this same app (one event loop per worker process)."""
@@ -215,10 +262,12 @@ class App:
         self._drained = None
         await self.lifespan.startup(self, server_state)
         if server_state is not None:
-            # HTTP views reach these as request.state.channels and .shutting_down, like
-            # any app resource.
+            # HTTP views reach these as request.state.channels, .shutting_down and
+            # .static, like any app resource.
             server_state.setdefault("channels", self.channels)
             server_state.setdefault("shutting_down", self.shutting_down)
+            # request.state.static("css/site.css"): the URL of a static file (App.static).
+            server_state.setdefault("static", self.static)
 
     async def begin_shutdown(self) -> None:
         """Shut-down begins: refuse new requests, end event streams, close websockets.
@@ -268,6 +317,7 @@ class App:
         it builds its chain).
         """
         if self._core is None:
+            self.static_files()
             config = self.config
             self._core = Core(
                 resolver=self.resolver,

@@ -3,6 +3,7 @@
 legato run module:app [--host 127.0.0.1] [--port 8000] [--workers N] [--reload]
 legato routes module:app
 legato check module:app
+legato collectstatic module:app
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("app")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(command=_check)
+
+    collect = commands.add_parser(
+        "collectstatic",
+        help="copy static_dirs into static_root with hashed names, a manifest, .br and .gz",
+    )
+    collect.add_argument("app")
+    collect.set_defaults(command=_collectstatic)
     return parser
 
 
@@ -152,6 +160,18 @@ def _load_for_check(target: str) -> Any:
             f"cannot load {target!r}: {type(exc).__name__}: {_one_line(str(exc))}"
         ) from None
     return app
+
+
+def _collectstatic(options: argparse.Namespace) -> int:
+    from legato.static import collectstatic
+
+    config = load_app(options.app).config
+    collected = collectstatic(config.static_dirs, config.static_root or "")
+    print(
+        f"{collected.files} static files collected into {config.static_root} "
+        f"({collected.compressed} compressed copies)."
+    )
+    return 0
 
 
 def _one_line(text: str) -> str:

@@ -68,6 +68,13 @@ class Config:
     # routes to (Django's APP_DIRS).
     templates: tuple[str, ...] = ("templates",)
     template_app_dirs: bool = True
+    # Static files (docs/static-files.md): served from static_dirs in development; from
+    # static_root, with the manifest `legato collectstatic` writes there, in production.
+    # static_max_age is the Cache-Control max-age of names without a hash.
+    static_dirs: tuple[str, ...] = ()
+    static_url: str = "/static/"
+    static_root: str | None = None
+    static_max_age: int = 60
 
     @classmethod
     def from_arguments(
@@ -152,4 +159,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "secure_proxy_ssl_header": _optional(_pair),
     "templates": _names,
     "template_app_dirs": _bool,
+    "static_dirs": _names,
+    "static_url": str,
+    "static_root": _optional(str),
+    "static_max_age": int,
 }

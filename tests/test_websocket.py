@@ -161,7 +161,7 @@ def test_handler_sees_route_kwargs_headers_cookies_query_and_app(client: Client)
             "query": ["a", "b"],
             "cookie": "abc",
             "agent": "pytest",
-            "state": ["channels", "shutting_down"],
+            "state": ["channels", "shutting_down", "static"],
             "app": True,
             "scheme": "ws",
         }

@@ -8,10 +8,12 @@ processes (or machines) share rooms through Redis and one database:
     legato run examples.chat.app:app --workers 4
 """
 
+from examples.chat.pages import STATIC_DIR
 from legato import App
 from legato.urls import include, path
 
 app = App(
     urlpatterns=[path("", include("examples.chat.urls"))],
     database="sqlite+aiosqlite:///chat.sqlite3",
+    static_dirs=[STATIC_DIR],
 )

@@ -1,24 +1,20 @@
 """What the chat's pages need besides their templates (templates/chat/, autoescaped).
 
-The static files the pages link to (`STATIC_FILES`, `static_file`) and `clock`, the
-time of a message as the transcript shows it.
+Where the static files the pages link to live (`STATIC_DIR`, served by the app's static
+file layer) and `clock`, the time of a message as the transcript shows it.
 """
 
 from __future__ import annotations
 
-import functools
 import time
 from pathlib import Path
 
-__all__ = ["STATIC_FILES", "clock", "static_file"]
+__all__ = ["STATIC_DIR", "clock"]
 
 HERE = Path(__file__).parent / "static"
-STATIC_FILES = {"chat.js": "text/javascript", "chat.css": "text/css"}
-
-
-@functools.cache
-def static_file(name: str) -> bytes:
-    return (HERE / name).read_bytes()
+# The chat's stylesheet and script, under static/chat/: an app that includes the chat's
+# URLs lists this in App(static_dirs=[...]) and they are served at /static/chat/....
+STATIC_DIR = str(HERE)
 
 
 def clock(sent_at: float) -> str:

@@ -7,7 +7,6 @@ app_name = "chat"
 
 urlpatterns = [
     path("", views.lobby, name="lobby"),
-    path("static/<str:name>", views.static, name="static"),
     path("rooms/<slug:room>/", views.room_page, name="room"),
     path("rooms/<slug:room>/history/", views.history, name="history"),
     path("rooms/<slug:room>/events/", views.events, name="events"),

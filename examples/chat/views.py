@@ -19,7 +19,6 @@ from legato.http import (
     EventStreamResponse,
     Http404,
     HttpRequest,
-    HttpResponse,
     HttpResponseBadRequest,
     HttpResponseBase,
     HttpResponseRedirect,
@@ -30,7 +29,7 @@ from legato.shortcuts import render
 from legato.urls import reverse
 from legato.views.decorators import require_GET, require_POST
 
-__all__ = ["events", "history", "lobby", "post_message", "room_page", "static"]
+__all__ = ["events", "history", "lobby", "post_message", "room_page"]
 
 
 def _room(request: HttpRequest, room: str) -> Room:
@@ -58,16 +57,6 @@ async def room_page(request: HttpRequest, room: str) -> HttpResponseBase:
     history = await chat_room.store.history(chat_room.name)
     context = {"room": chat_room.name, "history": history, "clock": pages.clock}
     return render(request, "chat/room.html", context)
-
-
-@require_GET
-async def static(request: HttpRequest, name: str) -> HttpResponse:
-    content_type = pages.STATIC_FILES.get(name)
-    if content_type is None:
-        raise Http404(f"No static file {name!r}.")
-    response = HttpResponse(pages.static_file(name), content_type=f"{content_type}; charset=utf-8")
-    response["Cache-Control"] = "max-age=300"
-    return response
 
 
 @require_GET

@@ -5,6 +5,7 @@ found beside the modules of the views the app routes to.
 """
 
 from examples.aggregator.lifespan import aggregator_lifespan
+from examples.chat.pages import STATIC_DIR as CHAT_STATIC_DIR
 from legato import App
 from legato.middleware import DEFAULT_MIDDLEWARE
 from legato.shortcuts import render
@@ -49,4 +50,5 @@ app = App(
     middleware=DEFAULT_MIDDLEWARE,
     lifespan=aggregator_lifespan(base_url="http://127.0.0.1:8000/aggregator/"),
     database="sqlite+aiosqlite:///showcase.sqlite3",
+    static_dirs=[CHAT_STATIC_DIR],
 )

@@ -1,6 +1,7 @@
 """Serve an app to a WSGI server, with its async parts on one event loop per process.
 
-The path, in order: environ -> scope -> HttpRequest -> Host check -> body read from
+The path, in order: static files first (`legato.static`, answered from the environ with
+no chain), then environ -> scope -> HttpRequest -> Host check -> body read from
 `wsgi.input` (bounded, as under ASGI) -> the app's core, with its chain built to be
 called in this thread (`ChainMode.wsgi`) -> start_response and the body iterable ->
 after-response work. Errors raised before the chain go through the app's
@@ -42,6 +43,7 @@ from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase
 from legato.signing import current_keys
+from legato.static.serve import StaticFiles
 from legato.urls.reverse import current_resolver, current_script_prefix
 
 if TYPE_CHECKING:
@@ -133,7 +135,13 @@ def _forget_after_fork(reference: weakref.ref[WSGIHandler]) -> None:
 class _Worker:
     """What one process needs to serve requests once the app has started."""
 
-    def __init__(self, loop: LoopThread, pipeline: Pipeline, state: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        loop: LoopThread,
+        pipeline: Pipeline,
+        state: dict[str, Any],
+        static: StaticFiles | None = None,
+    ) -> None:
         self.loop = loop
         self.pipeline = pipeline
         self.get_response = pipeline.get_response
@@ -142,6 +150,7 @@ class _Worker:
         self.force_script_name = pipeline.core.force_script_name
         self.proxy = pipeline.core.proxy
         self.state = state
+        self.static = static
 
     @classmethod
     def start(cls, app: App) -> _Worker:
@@ -156,7 +165,7 @@ class _Worker:
             loop.stop()
             raise
         _warn_about_websocket_routes(pipeline)
-        return cls(loop, pipeline, state)
+        return cls(loop, pipeline, state, app.static_files())
 
     def stop(self, app: App) -> None:
         try:
@@ -166,6 +175,11 @@ class _Worker:
             self.loop.stop()
 
     def serve(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if self.static is not None:
+            # Static files first: they need none of the chain (legato/static/serve.py).
+            served = self.static.wsgi(environ, start_response)
+            if served is not None:
+                return served  # type: ignore[no-any-return]
         # async_to_sync in a sync view runs on the app's loop, as it does under ASGI.
         use_loop_in_this_thread(self.loop.loop)
         request = HttpRequest(

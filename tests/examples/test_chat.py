@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from examples.chat import storage
+from examples.chat.pages import STATIC_DIR
 from examples.chat.rooms import clean_nick, clean_text, slugify_room
 from legato import App
 from legato.channels import InMemoryChannelLayer, Overflow, Subscription
@@ -25,6 +26,7 @@ def client(tmp_path: Path) -> Iterator[Client]:
     app = App(
         urlpatterns=[path("chat/", include("examples.chat.urls"))],
         database=f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}",
+        static_dirs=[STATIC_DIR],
     )
     with Client(app) as test_client:
         yield test_client
@@ -94,7 +96,7 @@ def test_html_in_messages_is_escaped_on_the_page_and_kept_verbatim_in_json(clien
 
 
 def test_the_browser_script_never_uses_inner_html(client: Client) -> None:
-    script = client.get("/chat/static/chat.js")
+    script = client.get("/static/chat/chat.js")
     assert script["Content-Type"].startswith("text/javascript")
     assert ".innerHTML" not in script.text
     assert "insertAdjacentHTML" not in script.text
@@ -248,6 +250,7 @@ def flaky(tmp_path: Path, layer: FlakyLayer) -> Iterator[Client]:
     app = App(
         urlpatterns=[path("chat/", include("examples.chat.urls"))],
         database=f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}",
+        static_dirs=[STATIC_DIR],
         channels=layer,
     )
     with Client(app) as test_client:
@@ -316,3 +319,12 @@ def test_each_message_names_the_one_before_so_a_reader_sees_a_gap(
 def test_history_after_must_be_a_message_id(client: Client) -> None:
     response = client.get("/chat/rooms/tea/history/", {"after": "-1"})
     assert response.status_code == 400
+
+
+def test_pages_link_the_static_files_the_app_serves(client: Client) -> None:
+    page = client.get("/chat/rooms/tea/").text
+    assert 'href="/static/chat/chat.css"' in page
+    assert 'src="/static/chat/chat.js"' in page
+    stylesheet = client.get("/static/chat/chat.css")
+    assert stylesheet["Content-Type"] == "text/css; charset=utf-8"
+    assert stylesheet["Cache-Control"] == "public, max-age=60"
