@@ -42,6 +42,8 @@ _SMOKE_APPS = {
     FLOOR_HEADERS.target,
     LEGATO.target,
     LEGATO_MIDDLEWARE.target,
+    LEGATO_GZIP.target,
+    LEGATO_CORS.target,
     STARLETTE.target,
 }
 
