@@ -4,12 +4,17 @@ Its pages are templates in templates/showcase/ (and the chat's in examples/chat/
 found beside the modules of the views the app routes to.
 """
 
+from pathlib import Path
+
 from examples.aggregator.lifespan import aggregator_lifespan
 from examples.chat.pages import STATIC_DIR as CHAT_STATIC_DIR
 from legato import App
 from legato.middleware import DEFAULT_MIDDLEWARE
 from legato.shortcuts import render
 from legato.urls import include, path
+
+# The pages' stylesheet and the clock's script, served at /static/showcase/....
+STATIC_DIR = str(Path(__file__).parent / "static")
 
 EXAMPLES = [
     ("seeds:hello", "async def hello: HttpResponse('Hello, async!')"),
@@ -50,5 +55,5 @@ app = App(
     middleware=DEFAULT_MIDDLEWARE,
     lifespan=aggregator_lifespan(base_url="http://127.0.0.1:8000/aggregator/"),
     database="sqlite+aiosqlite:///showcase.sqlite3",
-    static_dirs=[CHAT_STATIC_DIR],
+    static_dirs=[STATIC_DIR, CHAT_STATIC_DIR],
 )

@@ -71,7 +71,8 @@ def test_showcase_clock_streams_ticks_and_slow_stream_streams_lines() -> None:
     from examples.showcase.app import app as showcase
 
     with Client(showcase) as client:
-        assert "EventSource" in client.get("/streams/clock/").text
+        assert '<script src="/static/showcase/clock.js">' in client.get("/streams/clock/").text
+        assert "EventSource" in client.get("/static/showcase/clock.js").text
         with client.stream("GET", "/streams/clock/events/", headers={"Last-Event-ID": "41"}) as r:
             first = next(r.iter_events())
         assert (first.event, first.id) == ("tick", "42")

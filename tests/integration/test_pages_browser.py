@@ -52,7 +52,7 @@ def test_the_showcase_and_chat_pages_render_in_chromium(base_url: str) -> None:
             page.goto(f"{base_url}/streams/clock/")
             expect(page.locator("#clock")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
             size = page.locator("#clock").evaluate("e => getComputedStyle(e).fontSize")
-            assert size == "48px"  # the page's own style, from its block
+            assert size == "48px"  # showcase.css, linked with static(), applied
             page.screenshot(path=ARTIFACTS / "pages-clock.png")
 
             page.goto(f"{base_url}/chat/")
