@@ -10,6 +10,8 @@ from __future__ import annotations
 import email.utils
 from dataclasses import dataclass
 
+from legato.http.accept_encoding import parse_accept_encoding
+
 __all__ = [
     "ByteRange",
     "accepted_encodings",
@@ -109,25 +111,10 @@ def accepted_encodings(value: str | None) -> frozenset[str]:
     """The content codings among br and gzip that Accept-Encoding allows (q > 0).
 
     `*` stands for any coding not named; `identity` is not listed (it is always there).
+    The header is read by the one Accept-Encoding parser (legato.http.accept_encoding).
     """
     if not value or len(value) > _MAX_HEADER:
         return frozenset()
-    weights: dict[str, float] = {}
-    for item in value.split(","):
-        name, _, params = item.partition(";")
-        weights[name.strip().lower()] = _quality(params)
+    weights = parse_accept_encoding(value)
     star = weights.get("*", 0.0)
     return frozenset(coding for coding in ("br", "gzip") if weights.get(coding, star) > 0)
-
-
-def _quality(params: str) -> float:
-    for param in params.split(";"):
-        key, _, number = param.strip().partition("=")
-        if key.strip().lower() == "q":
-            try:
-                quality = float(number.strip())
-            except ValueError:
-                return 0.0  # a q that is not a number accepts nothing
-            return quality if 0.0 <= quality <= 1.0 else 0.0
-        # other parameters carry no meaning for these codings
-    return 1.0
