@@ -105,6 +105,7 @@ class App:
         )
         self._error_views = {400: handler400, 403: handler403, 404: handler404, 500: handler500}
         self._resolver: Resolver | None = None
+        self._secret_keys: SecretKeys | None = None
         self._templates: Templates | None = None
         self._core: Core | None = None
         self._asgi: ASGIHandler | None = None
@@ -119,6 +120,17 @@ class App:
     @property
     def debug(self) -> bool:
         return self.config.debug
+
+    @property
+    def secret_keys(self) -> SecretKeys | None:
+        """The keys values are signed with (`secret_key`, `secret_key_fallbacks`); None
+        when the app has no secret key."""
+        if self._secret_keys is None:
+            config = self.config
+            self._secret_keys = SecretKeys.from_settings(
+                config.secret_key, config.secret_key_fallbacks
+            )
+        return self._secret_keys
 
     @property
     def resolver(self) -> Resolver:
@@ -342,9 +354,7 @@ class App:
                 ),
                 allowed_hosts=AllowedHosts(config.allowed_hosts),
                 append_slash=config.append_slash,
-                secret_keys=SecretKeys.from_settings(
-                    config.secret_key, config.secret_key_fallbacks
-                ),
+                secret_keys=self.secret_keys,
                 force_script_name=config.force_script_name,
                 adapt_view=self._adapt_view,
                 proxy=ProxyHeaders.from_settings(
@@ -353,6 +363,7 @@ class App:
                     config.secure_proxy_ssl_header,
                 ),
                 templates=self.templates,
+                app=self,
             )
         return self._core
 
@@ -371,9 +382,6 @@ class App:
                 origins=OriginPolicy(config.allowed_origins),
                 max_message_size=config.websocket_max_message_size,
                 force_script_name=config.force_script_name,
-                secret_keys=SecretKeys.from_settings(
-                    config.secret_key, config.secret_key_fallbacks
-                ),
             )
         return self._websockets
 

@@ -12,10 +12,10 @@ This module adds Django's semantics on top:
   `SignatureExpired`, a `BadSignature`; a value signed "in the future" by a server
   whose clock runs ahead is not refused, as in Django.
 
-The keys are the app's (`App(secret_key=..., secret_key_fallbacks=[...])`): the handler
-makes them `current_keys` for each request it serves, as it does the URL resolver for
-`reverse()`, so `request.get_signed_cookie` and `response.set_signed_cookie` keep
-Django's signatures. Outside a request (a script, a unit test), set `current_keys`.
+The keys are the app's (`App(secret_key=..., secret_key_fallbacks=[...])`), found through
+the app serving the request (legato/context.py), so `request.get_signed_cookie` and
+`response.set_signed_cookie` keep Django's signatures. Outside a request (a script, a
+unit test), set `current_keys`: when set, it wins over the app's.
 The format is Legato's own; Django's signed cookies are not read.
 """
 
@@ -31,6 +31,7 @@ from typing import Final
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
+from legato.context import current_app
 from legato.exceptions import ImproperlyConfigured
 
 __all__ = [
@@ -78,6 +79,9 @@ current_keys: ContextVar[SecretKeys | None] = ContextVar("current_keys", default
 
 def _keys() -> SecretKeys:
     keys = current_keys.get()
+    if keys is None:
+        app = current_app.get()
+        keys = None if app is None else app.secret_keys
     if keys is None:
         raise ImproperlyConfigured(
             "Signed cookies need a secret key: pass App(secret_key=...) or set the "

@@ -76,6 +76,7 @@ class Core:
     adapt_view: Callable[[Any], Any] | None = None  # for tables named by request.urlconf
     proxy: ProxyHeaders | None = None  # the proxy headers requests trust
     templates: Templates | None = None  # renders the template responses views return
+    app: Any = None  # the App, made current_app for each request (legato/context.py)
 
 
 class Pipeline:

@@ -27,12 +27,12 @@ from typing import Any
 
 from legato._logsafe import escape_for_log
 from legato._types import Receive, Scope, Send
+from legato.context import current_app
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.errors import request_exception_observer
 from legato.handlers.shutdown import CUT_TIMEOUT, Cuts
 from legato.http.hosts import AllowedHosts, split_domain_port
 from legato.http.request import split_root
-from legato.signing import SecretKeys, current_keys
 from legato.urls.resolver import Resolver, Resolver404
 from legato.urls.reverse import current_resolver, current_script_prefix
 from legato.websocket import (
@@ -138,11 +138,9 @@ class WebSocketHandler:
         origins: OriginPolicy,
         max_message_size: int | None,
         force_script_name: str | None = None,
-        secret_keys: SecretKeys | None = None,
     ) -> None:
         self.app = app
         self.force_script_name = force_script_name
-        self.secret_keys = secret_keys
         self.resolver = resolver
         self.allowed_hosts = allowed_hosts
         self.origins = origins
@@ -165,9 +163,9 @@ class WebSocketHandler:
             return
         if self.force_script_name is not None:
             script_name = self.force_script_name.rstrip("/")
-        # What an HTTP request has too: reverse() with the mount point, the signing keys.
+        # What an HTTP request has too: reverse() with the mount point, the app (context.py).
         token = current_resolver.set(self.resolver)
-        keys_token = current_keys.set(self.secret_keys)
+        app_token = current_app.set(self.app)
         prefixed = current_script_prefix.set(script_name + "/") if script_name else None
         task = asyncio.current_task()
         if task is not None:
@@ -177,7 +175,7 @@ class WebSocketHandler:
         finally:
             self.open.pop(ws, None)
             current_resolver.reset(token)
-            current_keys.reset(keys_token)
+            current_app.reset(app_token)
             if prefixed is not None:
                 current_script_prefix.reset(prefixed)
 

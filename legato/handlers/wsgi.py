@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from legato._runtime.asgiref_internals import use_loop_in_this_thread
 from legato._runtime.bridge import run_inline
 from legato._runtime.loop_thread import LoopThread
+from legato.context import current_app
 from legato.exceptions import BadRequest, SuspiciousOperation
 from legato.handlers._wsgi_body import body_for
 from legato.handlers.base import Pipeline
@@ -42,7 +43,6 @@ from legato.handlers.request_log import log_unlogged
 from legato.http.body import BodyReader, RequestBody, RequestLimits
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase
-from legato.signing import current_keys
 from legato.static.serve import StaticFiles
 from legato.urls.reverse import current_resolver, current_script_prefix
 
@@ -189,7 +189,7 @@ class _Worker:
             proxy=self.proxy,
         )
         token = current_resolver.set(self.pipeline.resolver)
-        keys_token = current_keys.set(self.pipeline.core.secret_keys)  # for signed cookies
+        app_token = current_app.set(self.pipeline.core.app)  # legato/context.py
         prefixed = (
             current_script_prefix.set(request.script_name + "/") if request.script_name else None
         )
@@ -203,7 +203,7 @@ class _Worker:
             raise
         finally:
             current_resolver.reset(token)
-            current_keys.reset(keys_token)
+            current_app.reset(app_token)
             if prefixed is not None:
                 current_script_prefix.reset(prefixed)
 
