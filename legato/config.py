@@ -75,6 +75,35 @@ class Config:
     static_url: str = "/static/"
     static_root: str | None = None
     static_max_age: int = 60
+    # Sessions (docs/sessions.md), read by SessionMiddleware: where session data lives
+    # ("signed_cookies", "db": the app's database, "redis": session_redis_url or the
+    # channel layer's server) and Django's SESSION_COOKIE_* settings. Secure None: set
+    # when the request is secure.
+    session_store: str = "signed_cookies"
+    session_redis_url: str | None = None
+    session_cookie_name: str = "sessionid"
+    session_cookie_age: int = 1_209_600  # two weeks, as Django
+    session_cookie_domain: str | None = None
+    session_cookie_path: str = "/"
+    session_cookie_secure: bool | None = None
+    session_cookie_httponly: bool = True
+    session_cookie_samesite: str | None = "Lax"
+    session_expire_at_browser_close: bool = False
+    session_save_every_request: bool = False
+    # Authentication (docs/auth.md): where login_required sends anonymous users, where
+    # login and logout go next, the user model ("package.module.Class"; None: the default
+    # legato.auth.models.User), failed logins allowed per username and per client address
+    # within login_failure_window seconds before 429, and argon2's cost parameters.
+    login_url: str = "/accounts/login/"
+    login_redirect_url: str = "/"
+    logout_redirect_url: str | None = None
+    user_model: str | None = None
+    login_failure_limit: int = 5
+    login_failure_address_limit: int = 20
+    login_failure_window: float = 900.0
+    password_hash_time_cost: int = 3
+    password_hash_memory_cost: int = 65_536  # KiB
+    password_hash_parallelism: int = 4
 
     @classmethod
     def from_arguments(
@@ -163,4 +192,25 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "static_url": str,
     "static_root": _optional(str),
     "static_max_age": int,
+    "session_store": str,
+    "session_redis_url": _optional(str),
+    "session_cookie_name": str,
+    "session_cookie_age": int,
+    "session_cookie_domain": _optional(str),
+    "session_cookie_path": str,
+    "session_cookie_secure": _optional(_bool),
+    "session_cookie_httponly": _bool,
+    "session_cookie_samesite": _optional(str),
+    "session_expire_at_browser_close": _bool,
+    "session_save_every_request": _bool,
+    "login_url": str,
+    "login_redirect_url": str,
+    "logout_redirect_url": _optional(str),
+    "user_model": _optional(str),
+    "login_failure_limit": int,
+    "login_failure_address_limit": int,
+    "login_failure_window": float,
+    "password_hash_time_cost": int,
+    "password_hash_memory_cost": int,
+    "password_hash_parallelism": int,
 }
