@@ -382,6 +382,7 @@ class App:
                 origins=OriginPolicy(config.allowed_origins),
                 max_message_size=config.websocket_max_message_size,
                 force_script_name=config.force_script_name,
+                use_x_forwarded_host=config.use_x_forwarded_host,
             )
         return self._websockets
 

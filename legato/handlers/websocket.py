@@ -138,8 +138,12 @@ class WebSocketHandler:
         origins: OriginPolicy,
         max_message_size: int | None,
         force_script_name: str | None = None,
+        use_x_forwarded_host: bool = False,
     ) -> None:
         self.app = app
+        # Behind a proxy that sets X-Forwarded-Host, that is the host the client asked
+        # for (as for HTTP requests, legato/http/proxy.py); Host names the proxy's upstream.
+        self.use_x_forwarded_host = use_x_forwarded_host
         self.force_script_name = force_script_name
         self.resolver = resolver
         self.allowed_hosts = allowed_hosts
@@ -183,6 +187,8 @@ class WebSocketHandler:
         if self.draining:
             return 503, "The server is shutting down; reconnect in a moment."
         host = ws.headers.get("host")
+        if self.use_x_forwarded_host:
+            host = ws.headers.get("x-forwarded-host", host)
         if host is not None and not self.allowed_hosts.is_allowed(host):
             security_logger.warning(
                 "Refused websocket %s: Host '%s' is not in allowed_hosts.",

@@ -163,6 +163,36 @@ def test_host_outside_allowed_hosts_is_refused(client: Client) -> None:
     assert denial(client, "/echo/", headers={"Host": "evil.example"}) == 400
 
 
+def test_forwarded_host_is_the_host_checked_when_trusted() -> None:
+    app = App(ROUTES, allowed_hosts=["app.example.com"], use_x_forwarded_host=True)
+    behind_proxy = {"Host": "10.0.0.5:8000", "X-Forwarded-Host": "app.example.com"}
+    with Client(app) as client:
+        # The origin is compared with the forwarded host too: the page's own site.
+        with client.websocket(
+            "/echo/", headers={**behind_proxy, "Origin": "https://app.example.com"}
+        ):
+            pass
+        forged = {"Host": "app.example.com", "X-Forwarded-Host": "evil.example"}
+        assert denial(client, "/echo/", headers=forged) == 400
+
+
+def test_forwarded_host_is_ignored_unless_trusted() -> None:
+    app = App(ROUTES, allowed_hosts=["app.example.com"])
+    with Client(app) as client:
+        with client.websocket(
+            "/echo/", headers={"Host": "app.example.com", "X-Forwarded-Host": "evil.example"}
+        ):
+            pass
+        assert (
+            denial(
+                client,
+                "/echo/",
+                headers={"Host": "10.0.0.5", "X-Forwarded-Host": "app.example.com"},
+            )
+            == 400
+        )
+
+
 def test_oversized_message_closes_with_1009(client: Client) -> None:
     with client.websocket("/text/") as ws:
         ws.send_text("x" * 100)
