@@ -23,7 +23,7 @@ from legato.auth.mixins import LoginRequiredMixin
 from legato.auth.throttle import LoginThrottled
 from legato.context import get_current_app
 from legato.http.redirects import url_has_allowed_host_and_scheme
-from legato.http.response import HttpResponseBase, HttpResponseRedirect
+from legato.http.response import HttpResponseRedirect
 from legato.shortcuts import render, resolve_url
 from legato.urls.reverse import reverse
 from legato.views.base import View
@@ -77,12 +77,12 @@ class LoginView(_NextMixin, View):
     form_class = AuthenticationForm
     redirect_authenticated_user = False
 
-    async def get(self, request: Any) -> HttpResponseBase:
+    async def get(self, request: Any) -> Any:
         if self.redirect_authenticated_user and (await request.auser()).is_authenticated:
             return HttpResponseRedirect(self.get_success_url())
         return self.render_form(self.form_class(request))
 
-    async def post(self, request: Any) -> HttpResponseBase:
+    async def post(self, request: Any) -> Any:
         form = self.form_class(request, request.POST)
         try:
             valid = await form.avalidate()

@@ -94,7 +94,8 @@ async def test_async_hashing_runs_in_the_pool_not_on_the_loop(
 
     monkeypatch.setattr(hashers, "make_password", spy)
     encoded = await amake_password("pw", app)
-    assert threads and threads[0] != threading.get_ident()
+    assert threads
+    assert threads[0] != threading.get_ident()
     assert await acheck_password("pw", encoded, app)
     assert not await acheck_password("nope", encoded, app)
     assert not await acheck_password("x" * 10_000_000, encoded, app)

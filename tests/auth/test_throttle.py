@@ -123,7 +123,8 @@ async def test_memory_counters_stay_bounded() -> None:
 
 def test_counters_follow_the_session_store(redis_url: str) -> None:
     assert isinstance(LoginThrottle.for_app(make_app()).counters, MemoryCounters)
-    assert isinstance(LoginThrottle.for_app(make_app(session_store="db")).counters, DatabaseCounters)
+    in_db = LoginThrottle.for_app(make_app(session_store="db"))
+    assert isinstance(in_db.counters, DatabaseCounters)
     by_url = LoginThrottle.for_app(make_app(session_store="redis", session_redis_url=redis_url))
     assert isinstance(by_url.counters, RedisCounters)
     by_channels = LoginThrottle.for_app(make_app(session_store="redis", channels=redis_url))
