@@ -166,3 +166,10 @@ async def test_login_rehashes_a_password_made_with_other_parameters(tmp_path: Pa
 
 def test_site_app_is_an_app() -> None:
     assert isinstance(site_app(), App)
+
+
+def test_auth_pages_render_under_wsgi(wsgi_app: Any) -> None:
+    page = call_wsgi(wsgi_app, "GET", "/accounts/login/")
+    assert page.status == 200
+    assert 'name="password"' in page.text
+    assert call_wsgi(wsgi_app, "GET", "/page/").status == 200
