@@ -31,6 +31,7 @@ from typing import Any
 
 from legato.channels import ChannelLayer, channel_layer
 from legato.config import Config
+from legato.context import current_app
 from legato.db.database import Database, database_from_setting
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.asgi import ASGIHandler, Receive, Scope, Send
@@ -96,6 +97,7 @@ class App:
         )
         self.channels = channel_layer(channels, os.environ)
         resources.append(("the channel layer", self._channel_layer_running))
+        resources.append(("the middleware's resources", self._middleware_running))
         self.lifespan = Lifespan(
             factory=lifespan,
             on_startup=on_startup,
@@ -319,7 +321,13 @@ class App:
     def build(self) -> ASGIHandler:
         """Build the ASGI handler over the core, calling each middleware factory; idempotent."""
         if self._asgi is None:
-            self._asgi = ASGIHandler(self.core())
+            # As Django's middleware read settings in __init__, factories may read the
+            # app's (SessionMiddleware picks its hooks by the session store).
+            token = current_app.set(self)
+            try:
+                self._asgi = ASGIHandler(self.core())
+            finally:
+                current_app.reset(token)
         return self._asgi
 
     def core(self) -> Core:
@@ -394,6 +402,17 @@ class App:
         finally:
             await self.channels.close()
 
+    def _middleware_running(self) -> contextlib.AbstractAsyncContextManager[None]:
+        # A middleware class that needs something for the app's life (the session
+        # store) defines `lifespan(app)`. It is called here, before anything of it is
+        # entered, so that a configuration error it raises stops the start-up as itself.
+        contexts = []
+        for factory in self.core().middleware:
+            lifespan = getattr(getattr(factory, "middleware_class", factory), "lifespan", None)
+            if lifespan is not None:
+                contexts.append(lifespan(self))
+        return _entered_together(contexts)
+
     def _adapt_view(self, view: Callable[..., Any]) -> Callable[..., Any]:
         return adapt_view(
             view, self.thread_pool, timeout=self.config.request_timeout, database=self.database
@@ -430,6 +449,16 @@ class App:
 
     def _route_texts(self) -> list[str]:
         return [route.pattern for route in self.resolver.routes()]
+
+
+@contextlib.asynccontextmanager
+async def _entered_together(
+    contexts: Sequence[contextlib.AbstractAsyncContextManager[Any]],
+) -> AsyncIterator[None]:
+    async with contextlib.AsyncExitStack() as stack:
+        for context in contexts:
+            await stack.enter_async_context(context)
+        yield
 
 
 def _import_if_path(entry: Any) -> Any:
