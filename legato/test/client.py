@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
 
 from legato.handlers.errors import request_exception_observer
+from legato.test.auth import session_cookies_after
 from legato.test.encoding import MULTIPART_CONTENT, encode_body, encode_query
 from legato.test.lifespan import LifespanSession
 from legato.test.response import TestResponse
@@ -218,7 +219,7 @@ class AsyncClient:
         if captured and self.raise_request_exception:
             raise captured[0]
         response = exchange.response(spec, scope, self._resolver_for(scope))
-        self._store_cookies(response)
+        self._store_cookies(response.cookies)
         return response
 
     async def _follow(self, spec: _RequestSpec, response: TestResponse) -> TestResponse:
@@ -236,6 +237,41 @@ class AsyncClient:
         response.redirect_chain = chain
         return response
 
+    async def force_login(self, user: Any, backend: Any = None) -> None:
+        """Log `user` in for the next requests, with no password checked (Django's)."""
+        from legato.auth import login
+
+        async def log_in(request: Any) -> None:
+            await login(request, user, backend)
+
+        await self._with_session(log_in)
+
+    async def login(self, **credentials: Any) -> bool:
+        """Log in with `credentials` as `authenticate()` checks them; False if refused."""
+        from legato.auth import authenticate, login
+
+        async def log_in(request: Any) -> bool:
+            user = await authenticate(request, **credentials)
+            if user is None:
+                return False
+            await login(request, user)
+            return True
+
+        return bool(await self._with_session(log_in))
+
+    async def logout(self) -> None:
+        """Log out: the session is emptied and its cookie dropped."""
+        from legato.auth import logout
+
+        await self._with_session(logout)
+
+    async def _with_session(self, work: Callable[[Any], Any]) -> Any:
+        if self._lifespan is not None:
+            await self._lifespan.start()
+        result, cookies = await session_cookies_after(self.app, self._cookie_header(), work)
+        self._store_cookies(cookies)
+        return result
+
     def _resolver_for(self, scope: dict[str, Any]) -> Callable[[], ResolverMatch] | None:
         """How `response.resolver_match` resolves this request's path, for a Legato App."""
         resolver = getattr(self.app, "resolver", None)
@@ -247,8 +283,8 @@ class AsyncClient:
         pairs = [f"{key}={morsel.coded_value}" for key, morsel in sorted(self.cookies.items())]
         return "; ".join(pairs) or None
 
-    def _store_cookies(self, response: TestResponse) -> None:
-        for key, morsel in response.cookies.items():
+    def _store_cookies(self, cookies: SimpleCookie) -> None:
+        for key, morsel in cookies.items():
             if morsel["max-age"] == "0" or (morsel.value == "" and morsel["expires"]):
                 self.cookies.pop(key, None)
             else:
@@ -525,6 +561,18 @@ class Client:
             yield WebSocketSession(session, self._run)
         finally:
             self._run(context.__aexit__(None, None, None))
+
+    def force_login(self, user: Any, backend: Any = None) -> None:
+        """Log `user` in for the next requests, with no password checked (Django's)."""
+        self._run(self._client.force_login(user, backend))
+
+    def login(self, **credentials: Any) -> bool:
+        """Log in with `credentials` as `authenticate()` checks them; False if refused."""
+        return self._run(self._client.login(**credentials))
+
+    def logout(self) -> None:
+        """Log out: the session is emptied and its cookie dropped."""
+        self._run(self._client.logout())
 
     def get(self, path: str, data: Any = None, follow: bool = False, **kwargs: Any) -> TestResponse:
         return self._run(self._client.get(path, data, follow, **kwargs))
