@@ -7,6 +7,7 @@ WSGI the session lives on the worker's loop thread.
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,61 @@ def test_sync_view_reaches_the_session_through_async_to_sync(both: ServeBoth) ->
 def test_request_db_without_a_database_says_what_to_configure() -> None:
     with pytest.raises(ImproperlyConfigured, match="App\\(database="):
         _ = HttpRequest().db
+
+
+async def one_query(request: HttpRequest) -> HttpResponse:
+    await request.db.scalar(select(func.count()).select_from(Note))
+    return HttpResponse()
+
+
+@pytest.mark.anyio
+async def test_clients_leaving_at_any_moment_cut_no_session_short(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A disconnect that lands while the view's session is committed, rolled back or
+    returned to the pool must not cut that: the pool would log "Exception during reset"
+    and throw the connection away (2,400 requests: 20-40 such errors before the fix)."""
+    app = App(
+        [path("q/", one_query)], database=f"sqlite+aiosqlite:///{tmp_path / 'leaving.sqlite3'}"
+    )
+    await app.startup({})
+    assert app.database is not None
+    await app.database.create_all(Base.metadata)
+
+    async def leave_after(delay: float) -> None:
+        received = 0
+
+        async def receive() -> dict[str, object]:
+            nonlocal received
+            received += 1
+            if received == 1:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.sleep(delay)
+            return {"type": "http.disconnect"}
+
+        async def send(message: object) -> None:
+            pass
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": "/q/",
+            "raw_path": b"/q/",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"localhost")],
+            "client": ("127.0.0.1", 50000),
+            "server": ("localhost", 80),
+        }
+        await app(scope, receive, send)
+
+    with caplog.at_level(logging.WARNING, logger="sqlalchemy"):
+        for round_ in range(300):  # the disconnects spread over the view's few ms
+            await asyncio.gather(
+                *(leave_after(0.0001 * (round_ % 13) + 0.00005 * k) for k in range(8))
+            )
+        await app.shutdown()
+    assert [r.getMessage() for r in caplog.records] == []
