@@ -125,6 +125,7 @@ async def unfollow(session: AsyncSession, follower_id: int, followed_id: int) ->
     if row is None:
         return False
     await session.delete(row)
+    await session.flush()  # so that asking again, in this session, finds nothing
     return True
 
 
