@@ -37,6 +37,9 @@ def create_app(**settings: Any) -> App:
         "on_startup": [create_social_tables],
         "static_dirs": [STATIC_DIR],
         "session_store": "db",
+        # Route names, not paths, so that they hold wherever the site is mounted.
+        "login_redirect_url": "social:home",
+        "logout_redirect_url": "login",
         **settings,
     }
     social = App(

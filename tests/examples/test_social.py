@@ -13,7 +13,6 @@ import orjson
 import pytest
 
 from examples.social.app import create_app
-from examples.social.live import feed_group
 from examples.social.pages import clean_post
 from legato import App
 from legato.test import AsyncClient, Client
@@ -118,7 +117,8 @@ def test_a_wrong_password_does_not_log_in(client: Client) -> None:
 def test_logging_out_ends_the_session(client: Client) -> None:
     sign_up(client, "alice")
     assert client.get("/").status_code == 200
-    assert client.post("/accounts/logout/").status_code == 302
+    response = client.post("/accounts/logout/")
+    assert (response.status_code, response["Location"]) == (302, "/accounts/login/")
     assert client.get("/").status_code == 302
 
 
@@ -243,7 +243,7 @@ def test_a_cross_site_login_is_refused(client: Client) -> None:
 
 
 def test_clean_post_keeps_newlines_and_drops_control_characters() -> None:
-    assert clean_post("  hi\x00  there\n\nyou \u200b ") == "hi there\n\nyou \u200b".strip()
+    assert clean_post("  hi\x00  there\n\nyou\u200b ") == "hi there\n\nyou"
     with pytest.raises(ValueError, match="Write something"):
         clean_post(None)
 
@@ -300,7 +300,7 @@ async def test_the_live_feed_receives_a_followed_users_post(tmp_path: Path) -> N
 @pytest.mark.anyio
 async def test_a_reconnecting_stream_gets_the_posts_it_missed(tmp_path: Path) -> None:
     async with AsyncClient(social_app(tmp_path)) as client:
-        alice = await async_sign_up(client, "alice")
+        await async_sign_up(client, "alice")
         for n in range(3):
             await client.post("/posts/", {"text": f"missed {n}"})
         await async_sign_up(client, "bob")
@@ -312,8 +312,3 @@ async def test_a_reconnecting_stream_gets_the_posts_it_missed(tmp_path: Path) ->
             caught_up = [await next_event(events, "post") for _ in range(2)]
             assert await next_event(events, "ready") == {"type": "ready"}
         assert [event["text"] for event in caught_up] == ["missed 1", "missed 2"]
-        as_user(client, alice)
-
-
-def test_a_post_goes_to_the_groups_of_its_author_and_followers(client: Client) -> None:
-    assert feed_group(7) == "social.feed.7"
