@@ -4,6 +4,8 @@ live feed, and what anonymous and cross-site requests get."""
 from __future__ import annotations
 
 import asyncio
+import importlib
+import uuid
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -41,28 +43,13 @@ def client(tmp_path: Path) -> Iterator[Client]:
         yield test_client
 
 
-def sign_up(client: Client, username: str) -> TestResponse:
-    """Sign `username` up and log them in; the client holds their session cookie."""
+def sign_up(client: Client, username: str, home: str = "/") -> None:
+    """Sign `username` up, which logs them in (the client keeps their session cookie) and
+    sends them to the site's `home`."""
     client.cookies.clear()
     form = {"username": username, "password1": PASSWORD, "password2": PASSWORD}
     response = client.post("/accounts/signup/", form)
-    assert response.status_code == 302, response.text
-    return log_in(client, username)
-
-
-def log_in(client: Client, username: str) -> TestResponse:
-    response = client.post("/accounts/login/", {"username": username, "password": PASSWORD})
-    assert response.status_code == 302, response.text
-    return response
-
-
-def cookies_of(client: Client) -> SimpleCookie:
-    return SimpleCookie(client.cookies)
-
-
-def become(client: Client, jar: SimpleCookie) -> None:
-    client.cookies.clear()
-    client.cookies.update(jar)
+    assert (response.status_code, response["Location"]) == (302, home), response.text
 
 
 def post(client: Client, text: str) -> TestResponse:
@@ -91,12 +78,23 @@ def test_anonymous_posts_and_follows_go_to_the_login_page_and_change_nothing(
     assert "sneaky" not in client.get("/u/alice/").text
 
 
-def test_signing_up_and_logging_in_leads_home(client: Client) -> None:
+def test_signing_up_logs_in_and_leads_home(client: Client) -> None:
     sign_up(client, "alice")
     home = client.get("/")
     assert home.status_code == 200
     assert "@alice" in home.text
     assert "Nothing here yet" in home.text
+
+
+def test_logging_in_goes_to_the_page_asked_for(client: Client) -> None:
+    sign_up(client, "alice")
+    client.cookies.clear()
+    login_page = client.get("/accounts/login/?next=/u/alice/")
+    assert 'class="bar"' in login_page.text  # legato.auth's form in the site's layout
+    form = {"username": "alice", "password": PASSWORD, "next": "/u/alice/"}
+    response = client.post("/accounts/login/", form)
+    assert (response.status_code, response["Location"]) == (302, "/u/alice/")
+    assert 'id="follow"' not in client.get("/u/alice/").text  # oneself
 
 
 def test_signing_up_twice_with_one_name_is_refused(client: Client) -> None:
@@ -129,7 +127,7 @@ def test_a_post_shows_on_the_authors_home_and_profile(client: Client) -> None:
     assert texts(client.get("/").text) == ["first post"]
     profile = client.get("/u/alice/")
     assert texts(profile.text) == ["first post"]
-    assert "1 posts" in profile.text
+    assert "1 post " in profile.text
 
 
 def test_empty_and_overlong_posts_are_refused_with_a_message(client: Client) -> None:
@@ -179,7 +177,7 @@ def test_following_and_unfollowing_change_the_profile_and_the_feed(client: Clien
     client.post("/u/bob/follow/")
     client.post("/u/bob/follow/")  # twice: still one follow
     profile = client.get("/u/bob/").text
-    assert "1 followers" in profile
+    assert "1 follower</span>" in profile
     assert 'id="unfollow"' in profile
     assert "You follow bob now." in profile
     client.post("/u/bob/unfollow/")
@@ -261,11 +259,10 @@ async def next_event(events: Any, kind: str) -> dict[str, Any]:
 
 
 async def async_sign_up(client: AsyncClient, username: str) -> SimpleCookie:
+    """Sign `username` up; return their cookies, to be them again later (`as_user`)."""
     client.cookies.clear()
     form = {"username": username, "password1": PASSWORD, "password2": PASSWORD}
     assert (await client.post("/accounts/signup/", form)).status_code == 302
-    login = {"username": username, "password": PASSWORD}
-    assert (await client.post("/accounts/login/", login)).status_code == 302
     return SimpleCookie(client.cookies)
 
 
@@ -312,3 +309,34 @@ async def test_a_reconnecting_stream_gets_the_posts_it_missed(tmp_path: Path) ->
             caught_up = [await next_event(events, "post") for _ in range(2)]
             assert await next_event(events, "ready") == {"type": "ready"}
         assert [event["text"] for event in caught_up] == ["missed 1", "missed 2"]
+
+
+# The demo (`make demo`) mounts the site under /social/ and the accounts pages at /accounts/.
+
+
+@pytest.fixture
+def showcase() -> Iterator[Client]:
+    # Imported by name: the showcase module is untyped, and mypy need not follow it here.
+    app = importlib.import_module("examples.showcase.app").app
+    with Client(app) as client:
+        yield client
+
+
+def test_the_demo_lists_and_serves_the_social_site(showcase: Client) -> None:
+    assert 'href="/social/"' in showcase.get("/").text
+    response = showcase.get("/social/")
+    assert (response.status_code, response["Location"]) == (
+        302,
+        "/accounts/login/?next=/social/",
+    )
+    name = f"demo-{uuid.uuid4().hex[:12]}"  # the demo's database outlives the test
+    sign_up(showcase, name, home="/social/")
+    home = showcase.get("/social/")
+    assert f"@{name}" in home.text
+    assert 'data-events="/social/feed/events/' in home.text
+    assert "/static/social/social.css" in home.text
+    post = showcase.post("/social/posts/", {"text": "from the demo"})
+    assert post["Location"] == "/social/"
+    assert texts(showcase.get(f"/social/u/{name}/").text) == ["from the demo"]
+    logout = showcase.post("/accounts/logout/")
+    assert (logout.status_code, logout["Location"]) == (302, "/accounts/login/")

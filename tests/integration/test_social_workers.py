@@ -5,6 +5,7 @@ live feed is open on worker B sees the post arrive."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -43,14 +44,14 @@ def two_workers() -> Iterator[tuple[str, str]]:
             yield first, second
 
 
-def account(base: str, username: str) -> httpx.Client:
-    """A client of `base` signed up and logged in as `username`."""
-    client = httpx.Client(base_url=base, timeout=10)
-    form = {"username": username, "password1": PASSWORD, "password2": PASSWORD}
-    assert client.post("/accounts/signup/", data=form).status_code == 302
-    login = client.post("/accounts/login/", data={"username": username, "password": PASSWORD})
-    assert login.status_code == 302, login.text
-    return client
+@contextmanager
+def account(base: str, username: str) -> Iterator[httpx.Client]:
+    """A client of `base` signed up (which logs in) as `username`."""
+    with httpx.Client(base_url=base, timeout=10) as client:
+        form = {"username": username, "password1": PASSWORD, "password2": PASSWORD}
+        signed_up = client.post("/accounts/signup/", data=form)
+        assert (signed_up.status_code, signed_up.headers["Location"]) == (302, "/"), signed_up.text
+        yield client
 
 
 def next_event(lines: Iterator[str], kind: str) -> dict[str, Any]:

@@ -1,10 +1,17 @@
 // The home feed, live: new posts of the people one follows arrive as Server-Sent Events.
-// Plain JavaScript, no build step. Text that came from the network goes into the page
+// Times are shown in the reader's zone (the server writes UTC). Plain JavaScript, no
+// build step. Text that came from the network goes into the page
 // through textContent, never as markup, so a post like <script>...</script> is shown,
 // not run. The EventSource reconnects by itself and sends the id of the last post it
 // got (Last-Event-ID): the server sends what was posted meanwhile.
 (() => {
   "use strict";
+
+  const localTime = (seconds) =>
+    new Date(seconds * 1000).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  for (const time of document.querySelectorAll(".post time[datetime]")) {
+    time.textContent = localTime(Number(time.dateTime));
+  }
 
   const feed = document.getElementById("feed");
   const status = document.getElementById("status");
@@ -27,7 +34,7 @@
     item.dataset.id = String(post.id);
     const author = element("a", "author", `@${post.author}`);
     author.href = post.author_url; // a path the server built with reverse()
-    const time = element("time", "", new Date(post.created_at * 1000).toLocaleString());
+    const time = element("time", "", localTime(post.created_at));
     time.dateTime = String(post.created_at);
     item.append(author, " ", time, element("p", "text", post.text));
     return item;
