@@ -35,10 +35,10 @@ EXAMPLES = [
     ("social:home", "a social site: sign up, follow people, a home feed that updates live"),
 ]
 
-# The demo signs sessions with this key unless LEGATO_SECRET_KEY gives another, so that
-# `make demo` starts with debug off and nothing to set up. It is public (it is in this
-# file): the demo is for 127.0.0.1 only. Sessions live in the database, so what a
-# forged signature could reach is limited to values signed with it, never a session.
+# The demo's secret key, unless LEGATO_SECRET_KEY gives another: `make demo` starts with
+# debug off and nothing to set up. It is public (it is in this file), so the demo is for
+# 127.0.0.1 only; and its sessions are kept in the database (session_store="db"), so a
+# session cookie is a random key, not signed data: knowing this key forges no session.
 DEMO_SECRET_KEY = "insecure-demo-key-legato-showcase-never-use-outside-127.0.0.1"
 
 
@@ -67,7 +67,7 @@ async def create_social_tables():
 # keeps its history in the app's SQLite file (LEGATO_DATABASE_URL overrides it), and so
 # does the social site, with its users and sessions. The middleware stack is the default
 # one (security headers, cross-site POSTs refused, no framing) plus sessions, users and
-# flash messages; logging in and out goes back to the social site.
+# flash messages; logging in leads to the social site's home, logging out to the login page.
 app = App(
     urlpatterns=urlpatterns,
     middleware=SOCIAL_MIDDLEWARE,

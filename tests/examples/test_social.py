@@ -17,6 +17,7 @@ import pytest
 from examples.social.app import create_app
 from examples.social.pages import clean_post
 from legato import App
+from legato.channels import InMemoryChannelLayer
 from legato.test import AsyncClient, Client
 from legato.test.response import TestResponse
 
@@ -29,12 +30,20 @@ CHEAP_HASHES = {
 }
 
 
-def social_app(tmp_path: Path) -> App:
+def social_app(tmp_path: Path, **settings: Any) -> App:
     return create_app(
         database=f"sqlite+aiosqlite:///{tmp_path / 'social.sqlite3'}",
         secret_key="a test key, long enough to sign with",
         **CHEAP_HASHES,
+        **settings,
     )
+
+
+class UnreachableLayer(InMemoryChannelLayer):
+    """A channel layer whose server is down: publishing fails as Redis's would."""
+
+    async def group_send(self, group: str, message: Any) -> None:
+        raise ConnectionError("the channel layer's server is not answering")
 
 
 @pytest.fixture
@@ -128,6 +137,25 @@ def test_a_post_shows_on_the_authors_home_and_profile(client: Client) -> None:
     profile = client.get("/u/alice/")
     assert texts(profile.text) == ["first post"]
     assert "1 post " in profile.text
+
+
+def test_a_post_is_kept_when_the_channel_layer_is_away(tmp_path: Path) -> None:
+    with Client(social_app(tmp_path, channels=UnreachableLayer())) as client:
+        sign_up(client, "alice")
+        response = post(client, "said while Redis was down")
+        assert (response.status_code, response["Location"]) == (302, "/")
+        home = client.get("/").text
+    assert "Posted; open pages will show it when they are reloaded." in home
+    assert texts(home) == ["said while Redis was down"]
+
+
+def test_unicode_names_have_working_profile_links(client: Client) -> None:
+    sign_up(client, "zoë")
+    post(client, "bonjour")
+    link = client.get("/").text.split('class="author" href="', 1)[1].split('"', 1)[0]
+    assert link == "/u/zo%C3%AB/"
+    assert texts(client.get(link).text) == ["bonjour"]
+    assert "@zoë" in client.get(link).text
 
 
 def test_empty_and_overlong_posts_are_refused_with_a_message(client: Client) -> None:
