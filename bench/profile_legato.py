@@ -9,6 +9,8 @@ Legato's top functions by own time per request under cProfile, with file:line. R
 under the benchmark lock: it is a benchmark too. `--stack gzip|cors` measures the default
 stack plus GZipMiddleware or CorsMiddleware; `--browser` sends the Accept-Encoding and
 Origin a browser page would (`page` is a 13 KB HTML body, worth compressing).
+`--sessions` adds SessionMiddleware (signed cookies; the views never touch the session)
+innermost, with a secret key: the cost of an untouched session.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import uvloop
 
 from bench.apps import floor, legato_app
 from bench.scenarios import HELLO_PATH, ITEM_PATH
+from legato import App
+from legato.sessions import SessionMiddleware
 
 __all__ = ["main"]
 
@@ -57,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--stack", choices=sorted(STACKS), default=None)
     parser.add_argument("--browser", action="store_true", help="send Accept-Encoding, Origin")
+    parser.add_argument("--sessions", action="store_true", help="add SessionMiddleware")
     arguments = parser.parse_args(argv)
     stack = arguments.stack or ("default" if arguments.middleware else "none")
     extra = BROWSER_HEADERS if arguments.browser else []
@@ -67,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         floor_app = floor.create_app()
         floor_us = runner.run_until_complete(_time_per_request(floor_app, target, count, extra))
         app = STACKS[stack]()
+        if arguments.sessions:
+            app = _with_sessions(app)
+            stack += " + sessions"
         legato_us = runner.run_until_complete(_time_per_request(app, target, count, extra))
         print(
             f"GET {target}: floor {floor_us:.1f} us/request, "
@@ -80,6 +88,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         runner.close()
     _print_top(profiler, count, arguments.top)
     return 0
+
+
+def _with_sessions(app: App) -> App:
+    return App(
+        app.urlpatterns,
+        middleware=[*app.middleware, SessionMiddleware],
+        secret_key="bench-secret-key-" + "x" * 40,
+    )
 
 
 async def _time_per_request(

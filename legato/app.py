@@ -31,6 +31,7 @@ from typing import Any
 
 from legato.channels import ChannelLayer, channel_layer
 from legato.config import Config
+from legato.context import current_app
 from legato.db.database import Database, database_from_setting
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.asgi import ASGIHandler, Receive, Scope, Send
@@ -320,7 +321,13 @@ class App:
     def build(self) -> ASGIHandler:
         """Build the ASGI handler over the core, calling each middleware factory; idempotent."""
         if self._asgi is None:
-            self._asgi = ASGIHandler(self.core())
+            # As Django's middleware read settings in __init__, factories may read the
+            # app's (SessionMiddleware picks its hooks by the session store).
+            token = current_app.set(self)
+            try:
+                self._asgi = ASGIHandler(self.core())
+            finally:
+                current_app.reset(token)
         return self._asgi
 
     def core(self) -> Core:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from legato import messages
 from legato.auth.authentication import login, logout, update_session_auth_hash
 from legato.auth.backends import ModelBackend
 from legato.auth.decorators import REDIRECT_FIELD_NAME
@@ -136,6 +137,8 @@ class SignupView(_NextMixin, View):
         except ValueError:
             return self.render_form(form)  # the name was taken meanwhile: on the form
         await login(request, user, backend=ModelBackend())
+        # Shown by the next page that lists messages (with MessageMiddleware in the app).
+        messages.success(request, f"Welcome, {user.get_username()}!", fail_silently=True)
         return HttpResponseRedirect(self.get_success_url())
 
     def render_form(self, form: UserCreationForm) -> Any:

@@ -1,9 +1,9 @@
 """Give each request its messages (`request._messages`) and write them back after the view.
 
 Place it after SessionMiddleware in `App(middleware=[...])`: its way out runs first, so
-the session it writes to is saved after it. As SessionMiddleware, in the ASGI chain its
-`process_response` is a coroutine (the session may live in a store with I/O), in a sync
-chain (WSGI) a plain function.
+the session it writes to is saved after it. As SessionMiddleware's, its
+`process_response` is a coroutine only in an ASGI chain over a database or Redis
+session store; elsewhere a plain function (in a thread it may wait for the loop).
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from legato.context import current_app
 from legato.exceptions import ImproperlyConfigured
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase
 from legato.messages.storage import SessionStorage
 from legato.middleware.base import Middleware
+from legato.sessions.app_sessions import store_never_waits
 
 __all__ = ["MessageMiddleware"]
 
@@ -27,7 +29,8 @@ class MessageMiddleware(Middleware):
 
     def __init__(self, get_response: Callable[..., Any]) -> None:
         super().__init__(get_response)
-        if not self.async_mode:
+        if not self.async_mode or store_never_waits(current_app.get()):
+            # As SessionMiddleware: a plain function wherever writing cannot block.
             self.process_response = self._process_response_sync  # type: ignore[method-assign,assignment]
 
     def process_request(self, request: HttpRequest) -> None:

@@ -30,7 +30,7 @@ from legato.signing import SecretKeys
 if TYPE_CHECKING:
     from legato.app import App
 
-__all__ = ["STORES", "AppSessions", "sessions_of"]
+__all__ = ["STORES", "AppSessions", "sessions_of", "store_never_waits"]
 
 logger = logging.getLogger("legato.sessions")
 
@@ -78,6 +78,12 @@ class AppSessions:
         if app is None:  # pragma: no cover - the mapping drops us with the app
             raise RuntimeError("The app of these sessions is gone.")
         return app
+
+
+def store_never_waits(app: App | None) -> bool:
+    """Whether `app`'s session store never waits for I/O (signed cookies); False if
+    there is no app to ask (a middleware built outside App.build)."""
+    return app is not None and app.config.session_store == "signed_cookies"
 
 
 def sessions_of(app: App) -> AppSessions:

@@ -8,9 +8,10 @@ set when modified (or on every request, with session_save_every_request), unless
 response is a server error.
 
 The store and every setting come from the app serving the request (legato/context.py,
-legato/sessions/app_sessions.py). In the ASGI chain the hooks run on the event loop, so
-`process_response` is a coroutine (saving may wait for a store); in a sync chain (WSGI)
-it is a plain function that waits for the loop only when it saves to a store with I/O.
+legato/sessions/app_sessions.py). `process_response` is a plain function wherever saving
+cannot block the loop: in a sync chain (WSGI: it waits for the loop only when it saves
+to a store with I/O) and with signed cookies (saved inline). Only an ASGI chain over a
+database or Redis store gets a coroutine, which costs an await on every request.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
-from legato.context import get_current_app
+from legato.context import current_app, get_current_app
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase
 from legato.middleware._vary import add_vary
 from legato.middleware.base import Middleware
 from legato.sessions import app_sessions
-from legato.sessions.app_sessions import AppSessions, sessions_of
+from legato.sessions.app_sessions import AppSessions, sessions_of, store_never_waits
 from legato.sessions.options import SessionOptions
 from legato.sessions.session import Session
 from legato.sessions.stores.base import SessionTooLarge
@@ -51,7 +52,10 @@ class SessionMiddleware(Middleware):
         super().__init__(get_response)
         self._app: App | None = None
         self._sessions: AppSessions | None = None
-        if not self.async_mode:
+        if not self.async_mode or store_never_waits(current_app.get()):
+            # A plain function where saving never waits: in a thread (it may wait for
+            # the loop there), or for signed cookies, saved inline; a call cheaper than
+            # awaiting a coroutine on every request.
             self.process_response = self._process_response_sync  # type: ignore[method-assign,assignment]
 
     @staticmethod
@@ -60,33 +64,39 @@ class SessionMiddleware(Middleware):
         return app_sessions.running(app)
 
     def process_request(self, request: HttpRequest) -> None:
-        app = get_current_app()
+        app = current_app.get()
         sessions = self._sessions
         if app is not self._app or sessions is None:
-            sessions = self._attach(app)
+            sessions = self._attach(get_current_app())
         request.session = Session(sessions.store, sessions.options, request=request)  # type: ignore[attr-defined]
 
     async def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        session, action = self._action(request, response)
+        session = request.__dict__.get("session")
+        if session is None or not (session.accessed or session.modified or session.save_always):
+            return response  # untouched: the common case, first
+        action = _action(session, response)
         if action == _SAVE:
             try:
                 await session.asave()
             except SessionTooLarge as exc:
                 return _not_saved(response, exc)
-        return self._finish(request, response, session, action)
+        return _finish(request, response, session, action)
 
     def _process_response_sync(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        session, action = self._action(request, response)
+        session = request.__dict__.get("session")
+        if session is None or not (session.accessed or session.modified or session.save_always):
+            return response
+        action = _action(session, response)
         if action == _SAVE:
             try:
                 session.save()
             except SessionTooLarge as exc:
                 return _not_saved(response, exc)
-        return self._finish(request, response, session, action)
+        return _finish(request, response, session, action)
 
     def _attach(self, app: App) -> AppSessions:
         # One chain serves one app: remember its sessions rather than look them up.
@@ -94,42 +104,37 @@ class SessionMiddleware(Middleware):
         self._app, self._sessions = app, sessions
         return sessions
 
-    def _action(self, request: HttpRequest, response: HttpResponseBase) -> tuple[Any, int]:
-        session = request.__dict__.get("session")
-        if not isinstance(session, Session):
-            return None, _NOTHING  # a middleware above answered before ours ran
-        options = session._options
-        if not (session.accessed or session.modified or options.save_every_request):
-            return session, _NOTHING
-        if session.is_empty():
-            return session, _DELETE
-        if (session.modified or options.save_every_request) and response.status_code < 500:
-            return session, _SAVE
-        return session, _NOTHING
 
-    def _finish(
-        self, request: HttpRequest, response: HttpResponseBase, session: Session | None, action: int
-    ) -> HttpResponseBase:
-        if session is None or not (session.accessed or action):
-            return response
-        options = session._options
-        if action == _DELETE:
-            if options.cookie_name in request.COOKIES:
-                response.delete_cookie(
-                    options.cookie_name,
-                    path=options.cookie_path,
-                    domain=options.cookie_domain,
-                    samesite=options.cookie_samesite,
-                )
-                add_vary(response, "Cookie")
-            elif session.accessed:
-                add_vary(response, "Cookie")
-            return response
-        if session.accessed:
+def _action(session: Session, response: HttpResponseBase) -> int:
+    """What the way out does with a session the view touched."""
+    if session.is_empty():
+        return _DELETE
+    if (session.modified or session.save_always) and response.status_code < 500:
+        return _SAVE
+    return _NOTHING
+
+
+def _finish(
+    request: HttpRequest, response: HttpResponseBase, session: Session, action: int
+) -> HttpResponseBase:
+    options = session.options
+    if action == _DELETE:
+        if options.cookie_name in request.COOKIES:
+            response.delete_cookie(
+                options.cookie_name,
+                path=options.cookie_path,
+                domain=options.cookie_domain,
+                samesite=options.cookie_samesite,
+            )
             add_vary(response, "Cookie")
-        if action == _SAVE:
-            _set_cookie(request, response, session, options)
+        elif session.accessed:
+            add_vary(response, "Cookie")
         return response
+    if session.accessed:
+        add_vary(response, "Cookie")
+    if action == _SAVE:
+        _set_cookie(request, response, session, options)
+    return response
 
 
 def _set_cookie(

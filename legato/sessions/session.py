@@ -50,13 +50,21 @@ class Session:
         request: Any = None,
     ) -> None:
         """`session_key`, or the session cookie of `request` (read when first needed)."""
+        # Few assignments: one Session is made per request, used or not.
         self._store = store
         self._options = options
-        self._key: str | None = session_key
         self._request = request
-        self._cache: dict[str, Any] | None = None
-        self.accessed = False
-        self.modified = False
+        if session_key is not _UNREAD:
+            self._key = session_key
+        if options.save_every_request:
+            self.save_always = True
+
+    # Class-level defaults, shadowed per instance once set.
+    _key: str | None = _UNREAD
+    _cache: dict[str, Any] | None = None
+    accessed = False
+    modified = False
+    save_always = False  # session_save_every_request: the middleware saves it anyway
 
     # ------------------------------------------------------------ key and loading
 
@@ -71,6 +79,10 @@ class Session:
     @property
     def store(self) -> SessionStore:
         return self._store
+
+    @property
+    def options(self) -> SessionOptions:
+        return self._options
 
     def _data(self, async_name: str) -> dict[str, Any]:
         self.accessed = True

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
 from legato import App
+from legato.auth.models import Base
 from legato.auth.throttle import (
     Counters,
     DatabaseCounters,
@@ -28,11 +30,17 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["memory", "db", "redis"])
-async def counters(request: pytest.FixtureRequest, app: App) -> AsyncIterator[Counters]:
+async def counters(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Counters]:
     if request.param == "memory":
         yield MemoryCounters()
     elif request.param == "db":
+        # A file, as an app would have: an in-memory database is one shared connection,
+        # on which concurrent transactions mix.
+        app = make_app(database=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+        assert app.database is not None
+        await app.database.create_all(Base.metadata)
         yield DatabaseCounters(app)
+        await app.database.dispose()
     else:
         url = request.getfixturevalue("redis_url")
         counters = RedisCounters(url)
@@ -147,3 +155,31 @@ def test_redis_store_without_a_url_is_a_clear_error() -> None:
 def test_db_store_without_a_database_is_a_clear_error() -> None:
     with pytest.raises(ImproperlyConfigured, match="database"):
         LoginThrottle.for_app(make_app(session_store="db", database=None))
+
+
+@pytest.mark.anyio
+async def test_concurrent_failures_are_all_counted(counters: Counters) -> None:
+    await asyncio.gather(*(counters.hit(["same-key"], 60) for _ in range(10)))
+    [(count, left)] = await counters.read(["same-key"])
+    assert count == 10
+    assert 0 < left <= 60
+
+
+@pytest.mark.anyio
+async def test_database_counters_delete_ended_windows(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import func, select
+
+    from legato.auth import throttle as module
+    from legato.auth.models import LoginFailure
+
+    monkeypatch.setattr(module, "CLEANUP_EVERY", 5)
+    counters = DatabaseCounters(app)
+    for number in range(4):
+        await counters.hit([f"old{number}"], 0.01)
+    await asyncio.sleep(0.05)
+    await counters.hit(["new"], 60)  # the fifth: ended windows go
+    assert app.database is not None
+    async with app.database.session() as session:
+        assert await session.scalar(select(func.count()).select_from(LoginFailure)) == 1

@@ -289,3 +289,14 @@ def test_cross_site_login_post_is_refused(client: Client) -> None:
 def test_same_origin_login_post_is_accepted(client: Client) -> None:
     headers = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
     assert client.post("/accounts/login/", ADA, headers=headers).status_code == 302
+
+
+def test_signup_welcome_shows_on_the_next_auth_page() -> None:
+    from legato.messages import MessageMiddleware
+    from tests.auth.site import MIDDLEWARE
+
+    app = site_app(USERS, middleware=[*MIDDLEWARE, MessageMiddleware])
+    with Client(app) as client:
+        assert signup(client).status_code == 302
+        assert "Welcome, cy!" in client.get("/accounts/password_change/").text
+        assert "Welcome, cy!" not in client.get("/accounts/password_change/").text

@@ -1,0 +1,38 @@
+"""Logins on a real uvicorn server: the stall detector stays silent, the session works."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.servers import legato_process, output_of
+
+pytestmark = pytest.mark.integration
+
+
+async def log_in(base_url: str, password: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        data = {"username": "ada", "password": password}
+        response = await client.post("/accounts/login/", data=data)
+        if response.status_code == 302:
+            assert (await client.get("/whoami/")).json()["user"] == "ada"
+        return response
+
+
+def test_concurrent_logins_do_not_stall_the_loop(tmp_path: Path) -> None:
+    env = {
+        "LEGATO_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'users.sqlite3'}",
+        "LEGATO_STALL_THRESHOLD": "0.1",
+    }
+    with legato_process("tests.auth.server_app:app", env=env) as (base_url, process):
+
+        async def logins() -> list[httpx.Response]:
+            passwords = ["ada's password", "wrong"] * 5
+            return await asyncio.gather(*(log_in(base_url, p) for p in passwords))
+
+        answers = asyncio.run(logins())
+        assert sorted(answer.status_code for answer in answers) == [200] * 5 + [302] * 5
+        assert "Event loop blocked" not in output_of(process)
