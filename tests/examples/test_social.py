@@ -92,7 +92,9 @@ def test_signing_up_logs_in_and_leads_home(client: Client) -> None:
     home = client.get("/")
     assert home.status_code == 200
     assert "@alice" in home.text
+    assert '<li class="flash success">Welcome, alice!</li>' in home.text  # legato.auth's
     assert "Nothing here yet" in home.text
+    assert "Welcome" not in client.get("/").text  # a message is shown once
 
 
 def test_logging_in_goes_to_the_page_asked_for(client: Client) -> None:
