@@ -11,6 +11,12 @@ post it names (its `Last-Event-ID`, or the newest post its page showed), then wh
 arrives: nothing posted between the page's render and the stream's start is lost. Each
 post is one event "post" whose id is the post's id, so a reconnecting EventSource says
 where it stopped; the event "ready" says the subscription is live.
+
+When the channel layer cannot be reached (Redis down), the stream says so and ends, with
+a `retry` delay: the EventSource comes back by itself, and once the layer is back it
+gets what was posted meanwhile. (Posts published while a worker is reconnecting to
+Redis are not replayed to its open streams: pub/sub keeps no history; a reload shows
+them.)
 """
 
 from __future__ import annotations
@@ -25,7 +31,9 @@ from legato.db import Database
 from legato.http import ServerSentEvent
 from legato.urls import reverse
 
-__all__ = ["feed_events", "feed_group", "post_event", "publish"]
+__all__ = ["RETRY_MS", "feed_events", "feed_group", "post_event", "publish"]
+
+RETRY_MS = 5000  # how long an EventSource waits before reconnecting, after an outage
 
 
 def feed_group(user_id: int) -> str:
@@ -52,6 +60,18 @@ async def feed_events(
     layer: ChannelLayer, database: Database, user_id: int, after: int | None
 ) -> AsyncIterator[ServerSentEvent]:
     """The live home feed of `user_id`: what was missed since post `after`, then new posts."""
+    try:
+        async for event in _live_feed(layer, database, user_id, after):
+            yield event
+    except ConnectionError:
+        # Ended normally, not with an error status, so that the browser tries again.
+        unavailable = {"type": "unavailable", "retry_ms": RETRY_MS}
+        yield ServerSentEvent(unavailable, event="unavailable", retry=RETRY_MS)
+
+
+async def _live_feed(
+    layer: ChannelLayer, database: Database, user_id: int, after: int | None
+) -> AsyncIterator[ServerSentEvent]:
     async with layer.subscribe(feed_group(user_id)) as subscription:
         caught_up: set[int] = set()
         if after is not None:

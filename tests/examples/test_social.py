@@ -4,9 +4,10 @@ live feed, and what anonymous and cross-site requests get."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import pytest
 from examples.social.app import create_app
 from examples.social.pages import clean_post
 from legato import App
-from legato.channels import InMemoryChannelLayer
+from legato.channels import InMemoryChannelLayer, Subscription
 from legato.test import AsyncClient, Client
 from legato.test.response import TestResponse
 
@@ -40,10 +41,15 @@ def social_app(tmp_path: Path, **settings: Any) -> App:
 
 
 class UnreachableLayer(InMemoryChannelLayer):
-    """A channel layer whose server is down: publishing fails as Redis's would."""
+    """A channel layer whose server is down: publishing and subscribing fail as Redis's do."""
 
     async def group_send(self, group: str, message: Any) -> None:
         raise ConnectionError("the channel layer's server is not answering")
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, *groups: str, **options: Any) -> AsyncIterator[Subscription]:
+        raise ConnectionError("the channel layer's server is not answering")
+        yield  # an async generator, as the real one  # type: ignore[unreachable]
 
 
 @pytest.fixture
@@ -322,6 +328,19 @@ async def test_the_live_feed_receives_a_followed_users_post(tmp_path: Path) -> N
             live = await next_event(events, "post")
         assert (live["author"], live["text"]) == ("alice", "hello <b>followers</b>")
         assert live["author_url"] == "/u/alice/"
+
+
+@pytest.mark.anyio
+async def test_the_live_feed_asks_to_be_retried_while_the_channel_layer_is_away(
+    tmp_path: Path,
+) -> None:
+    async with AsyncClient(social_app(tmp_path, channels=UnreachableLayer())) as client:
+        await async_sign_up(client, "alice")
+        async with client.stream("GET", "/feed/events/") as stream:
+            assert stream.status_code == 200  # an error status would stop the EventSource
+            async with asyncio.timeout(5):
+                events = [event async for event in stream.aiter_events()]
+    assert [(event.event, event.retry) for event in events] == [("unavailable", 5000)]
 
 
 @pytest.mark.anyio

@@ -52,5 +52,6 @@
   const source = new EventSource(feed.dataset.events);
   source.addEventListener("ready", () => setStatus("live", true));
   source.addEventListener("post", (message) => addPost(JSON.parse(message.data)));
+  source.addEventListener("unavailable", () => setStatus("offline: retrying…", false));
   source.onerror = () => setStatus("reconnecting…", false);
 })();
