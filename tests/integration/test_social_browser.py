@@ -1,6 +1,6 @@
 """Two people in two headless Chromium contexts use the social example through its pages,
-each on another worker process (one SQLite file, one redis-server): sign up, log in,
-follow, and a post appears live on the follower's open home page. Screenshots are kept
+each on another worker process (one SQLite file, one redis-server): sign up (which logs
+in), follow, and a post appears live on the follower's open home page; log out. Screenshots are kept
 in test-artifacts/social-*.png."""
 
 from __future__ import annotations
@@ -50,20 +50,17 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
             yield first, second
 
 
-def sign_up_and_log_in(page: Any, base: str, username: str) -> None:
+def sign_up(page: Any, base: str, username: str) -> None:
+    """Fill in legato.auth's sign-up form, which logs the new user in and goes home."""
     from playwright.sync_api import expect
 
     page.goto(f"{base}/accounts/signup/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
-    page.click("form button[type=submit], form input[type=submit]")
-    page.goto(f"{base}/")
-    if "/accounts/login/" in page.url:
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form button[type=submit], form input[type=submit]")
+    page.click("form button[type=submit]")
     expect(page.locator(".bar .me")).to_have_text(f"@{username}", timeout=WAIT_MS)
+    expect(page.locator(".flash.success")).to_have_text(f"Welcome, {username}!")
 
 
 def test_a_post_appears_live_on_a_followers_home_page(two_workers: tuple[str, str]) -> None:
@@ -79,8 +76,8 @@ def test_a_post_appears_live_on_a_followers_home_page(two_workers: tuple[str, st
             bob = browser.new_context(viewport=viewport).new_page()
             alice.set_default_timeout(WAIT_MS)
             bob.set_default_timeout(WAIT_MS)
-            sign_up_and_log_in(alice, first, "alice")
-            sign_up_and_log_in(bob, second, "bob")
+            sign_up(alice, first, "alice")
+            sign_up(bob, second, "bob")
 
             bob.goto(f"{second}/u/alice/")
             bob.click("#follow")
@@ -103,9 +100,10 @@ def test_a_post_appears_live_on_a_followers_home_page(two_workers: tuple[str, st
             alice.screenshot(path=str(ARTIFACTS / "social-alice.png"), full_page=True)
             bob.screenshot(path=str(ARTIFACTS / "social-bob.png"), full_page=True)
 
-            bob.click(".logout button")
-            bob.goto(f"{second}/")
+            bob.click(".logout button")  # to the login page, logged out
             expect(bob.locator("input[name=password]")).to_be_visible(timeout=WAIT_MS)
+            bob.goto(f"{second}/")
+            expect(bob).to_have_url(f"{second}/accounts/login/?next=/", timeout=WAIT_MS)
         finally:
             browser.close()
     for name in ("social-alice.png", "social-bob.png"):
