@@ -59,7 +59,9 @@ class SessionStorage:
     """A request's messages (`get_messages(request)`): iterate to show and consume them."""
 
     def __init__(self, request: Any) -> None:
-        self.request = request
+        # The session, not the request: the request holds this storage, and a cycle
+        # would leave each request's objects to the garbage collector.
+        self.session = request.session
         self.used = False  # iterated: what was stored has been shown
         self.added_new = False
         self._queued: list[Message] = []
@@ -94,12 +96,12 @@ class SessionStorage:
 
     def _stored_now(self) -> list[Message]:
         if self._stored is None:
-            self._stored = _decode(self.request.session.get(SESSION_KEY))
+            self._stored = _decode(self.session.get(SESSION_KEY))
         return self._stored
 
     async def _astored(self) -> list[Message]:
         if self._stored is None:
-            self._stored = _decode(await self.request.session.aget(SESSION_KEY))
+            self._stored = _decode(await self.session.aget(SESSION_KEY))
         return self._stored
 
     # ------------------------------------------------------------ adding, levels
@@ -124,15 +126,15 @@ class SessionStorage:
     def update(self) -> None:
         """Write back to the session what is left to show (sync: the session's sync API)."""
         if self.used:
-            _write(self.request.session, self._queued)
+            _write(self.session, self._queued)
         elif self.added_new:
-            _write(self.request.session, self._stored_now() + self._queued)
+            _write(self.session, self._stored_now() + self._queued)
 
     async def aupdate(self) -> None:
         if self.used:
-            await _awrite(self.request.session, self._queued)
+            await _awrite(self.session, self._queued)
         elif self.added_new:
-            await _awrite(self.request.session, await self._astored() + self._queued)
+            await _awrite(self.session, await self._astored() + self._queued)
 
 
 def _encode(messages: list[Message]) -> list[list[Any]]:

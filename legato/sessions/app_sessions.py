@@ -40,44 +40,22 @@ _by_app: weakref.WeakKeyDictionary[App, AppSessions] = weakref.WeakKeyDictionary
 
 
 class AppSessions:
-    """One app's session options and store (made on first need, closed at shut-down)."""
+    """One app's session options, keys and store, made from its config."""
 
     def __init__(self, app: App) -> None:
-        self._app = weakref.ref(app)
         self.options = SessionOptions.from_config(app.config)
-        self._store: SessionStore | None = None
-        self._keys: SecretKeys | None = None
-
-    @property
-    def store(self) -> SessionStore:
-        store = self._store
-        if store is None:
-            store = self._store = _make_store(self._live_app(), self.keys)
-        return store
-
-    @property
-    def keys(self) -> SecretKeys:
-        """The app's secret keys, or in debug mode without one, a key made for this run."""
-        if self._keys is None:
-            self._keys = _keys_of(self._live_app())
-        return self._keys
+        self.keys = _keys_of(app)  # in debug mode without a key, one made for this run
+        self.store = _make_store(app, self.keys)
 
     async def open(self) -> None:
-        """Make the store now and prepare it, so that a mistake stops the start-up."""
+        """Prepare the store (the database store creates its table)."""
         prepare = getattr(self.store, "prepare", None)
         if prepare is not None:
             await prepare()
 
     async def close(self) -> None:
-        store, self._store = self._store, None
-        if store is not None:
-            await store.close()
-
-    def _live_app(self) -> App:
-        app = self._app()
-        if app is None:  # pragma: no cover - the mapping drops us with the app
-            raise RuntimeError("The app of these sessions is gone.")
-        return app
+        """Release the store's connections; it opens new ones if the app starts again."""
+        await self.store.close()
 
 
 def store_never_waits(app: App | None) -> bool:
@@ -96,10 +74,7 @@ def sessions_of(app: App) -> AppSessions:
 
 def running(app: App) -> contextlib.AbstractAsyncContextManager[AppSessions]:
     """Check the app's session settings now; the context opens its store for its life."""
-    sessions = sessions_of(app)
-    sessions.keys  # noqa: B018 - every store refuses to start without a key
-    sessions.store  # noqa: B018 - a setting naming no store, or a missing database
-    return _open(sessions)
+    return _open(sessions_of(app))  # makes the keys and the store, or raises
 
 
 @contextlib.asynccontextmanager

@@ -52,6 +52,7 @@ class SessionMiddleware(Middleware):
         super().__init__(get_response)
         self._app: App | None = None
         self._sessions: AppSessions | None = None
+        self._save_always = False  # session_save_every_request, once attached
         if not self.async_mode or store_never_waits(current_app.get()):
             # A plain function where saving never waits: in a thread (it may wait for
             # the loop there), or for signed cookies, saved inline; a call cheaper than
@@ -68,13 +69,13 @@ class SessionMiddleware(Middleware):
         sessions = self._sessions
         if app is not self._app or sessions is None:
             sessions = self._attach(get_current_app())
-        request.session = Session(sessions.store, sessions.options, request=request)  # type: ignore[attr-defined]
+        request.session = Session(sessions.store, sessions.options, request)  # type: ignore[attr-defined]
 
     async def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
         session = request.__dict__.get("session")
-        if session is None or not (session.accessed or session.modified or session.save_always):
+        if session is None or not (session.accessed or session.modified or self._save_always):
             return response  # untouched: the common case, first
         action = _action(session, response)
         if action == _SAVE:
@@ -88,7 +89,7 @@ class SessionMiddleware(Middleware):
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
         session = request.__dict__.get("session")
-        if session is None or not (session.accessed or session.modified or session.save_always):
+        if session is None or not (session.accessed or session.modified or self._save_always):
             return response
         action = _action(session, response)
         if action == _SAVE:
@@ -102,6 +103,7 @@ class SessionMiddleware(Middleware):
         # One chain serves one app: remember its sessions rather than look them up.
         sessions = sessions_of(app)
         self._app, self._sessions = app, sessions
+        self._save_always = sessions.options.save_every_request
         return sessions
 
 
@@ -109,7 +111,7 @@ def _action(session: Session, response: HttpResponseBase) -> int:
     """What the way out does with a session the view touched."""
     if session.is_empty():
         return _DELETE
-    if (session.modified or session.save_always) and response.status_code < 500:
+    if (session.modified or session.options.save_every_request) and response.status_code < 500:
         return _SAVE
     return _NOTHING
 

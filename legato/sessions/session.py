@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import weakref
 from collections.abc import Callable, Coroutine, ItemsView, KeysView, ValuesView
 from typing import Any, TypeVar
 
@@ -46,25 +47,26 @@ class Session:
         self,
         store: SessionStore,
         options: SessionOptions = _DEFAULT_OPTIONS,
-        session_key: str | None = _UNREAD,
         request: Any = None,
+        session_key: str | None = _UNREAD,
     ) -> None:
         """`session_key`, or the session cookie of `request` (read when first needed)."""
-        # Few assignments: one Session is made per request, used or not.
+        # Few assignments: one Session is made per request, used or not. The request
+        # is held weakly: it holds the session, and a cycle would leave every request's
+        # objects to the garbage collector instead of freeing them when it ends.
         self._store = store
         self._options = options
-        self._request = request
+        if request is not None:
+            self._request = weakref.ref(request)
         if session_key is not _UNREAD:
             self._key = session_key
-        if options.save_every_request:
-            self.save_always = True
 
     # Class-level defaults, shadowed per instance once set.
     _key: str | None = _UNREAD
+    _request: Callable[[], Any] = staticmethod(lambda: None)
     _cache: dict[str, Any] | None = None
     accessed = False
     modified = False
-    save_always = False  # session_save_every_request: the middleware saves it anyway
 
     # ------------------------------------------------------------ key and loading
 
@@ -72,7 +74,8 @@ class Session:
     def session_key(self) -> str | None:
         key = self._key
         if key is _UNREAD:
-            cookies = {} if self._request is None else self._request.COOKIES
+            request = self._request()
+            cookies = {} if request is None else request.COOKIES
             key = self._key = cookies.get(self._options.cookie_name) or None
         return key
 
