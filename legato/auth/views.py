@@ -44,8 +44,10 @@ def safe_next_url(request: Any, field_name: str = REDIRECT_FIELD_NAME) -> str | 
     for source in (request.POST, request.GET):
         url = source.get(field_name)
         if isinstance(url, str) and url:
-            # No host is allowed: only a URL without scheme and host passes, a local path.
-            return url if url_has_allowed_host_and_scheme(url, allowed_hosts=()) else None
+            # No host is allowed: only a URL without scheme and host passes, a local path;
+            # and none a browser reads as starting with "//" (two backslashes: no host).
+            local = url_has_allowed_host_and_scheme(url, allowed_hosts=())
+            return url if local and not url.strip().replace("\\", "/").startswith("//") else None
     return None
 
 

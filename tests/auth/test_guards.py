@@ -158,3 +158,19 @@ def test_templates_see_the_user(tmp_path: object) -> None:
         assert client.get("/me/").text == "ada|ada"
     with Client(app) as client:
         assert client.get("/me/").text == "|"
+
+
+def test_error_page_template_awaits_auser(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from legato.shortcuts import render
+
+    directory = Path(str(tmp_path))
+    (directory / "404.html").write_text("not found [{{ request.auser().username }}]")
+
+    def handler404(request: object, exception: object = None) -> object:
+        return render(request, "404.html", status=404)
+
+    app = site_app(USERS, templates=[directory], handler404=handler404)
+    with logged_in(app, "ada", lifespan=True) as client:
+        assert client.get("/nowhere/").text == "not found [ada]"
