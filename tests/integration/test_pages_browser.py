@@ -45,7 +45,7 @@ def test_the_showcase_and_chat_pages_render_in_chromium(base_url: str) -> None:
             page = browser.new_page(viewport={"width": 1000, "height": 700})
             page.goto(f"{base_url}/")
             expect(page.locator("h1")).to_have_text("Legato showcase")
-            expect(page.locator("li a")).to_have_count(13)
+            expect(page.locator("li a")).to_have_count(14)  # 13 + the social site
             expect(page.locator("li a").first).to_have_attribute("href", "/seeds/hello/")
             page.screenshot(path=ARTIFACTS / "pages-index.png")
 
