@@ -74,7 +74,30 @@ def _build_django(path: Path, data: FeedData) -> None:
 
 
 async def _build_legato(path: Path, data: FeedData) -> None:
-    pass
+    from legato import App
+    from legato.auth import create_user
+    from legato.auth.models import Base
+
+    from bench.apps.legato_feed_app import HASH_COST, Follow, Post
+
+    app = App([], database=f"sqlite+aiosqlite:///{path}", **HASH_COST)
+    assert app.database is not None
+    await app.database.create_all(Base.metadata)
+    try:
+        for user in range(1, data.users + 1):
+            name = username(user)
+            await create_user(name, f"{name}@example.com", PASSWORD, app=app, id=user)
+        async with app.database.session() as session:
+            session.add_all(
+                Post(id=post.id, author_id=post.author_id, text=post.text, created=post.created)
+                for post in data.posts
+            )
+            session.add_all(
+                Follow(follower_id=follower, followee_id=followee)
+                for follower, followee in data.follows
+            )
+    finally:
+        await app.database.dispose()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Each server gets a real POST /login/ per user (its framework's authenticate and login,
 its session store), so the session cookies wrk sends are the ones the framework made.
 The cookies go to a file, one `Cookie` header value a line, which `feed.lua` cycles
-through. A page is correct when it names its user and lists exactly the post ids the
+through. A page is correct when its title names its user and it lists exactly the post ids the
 data says that user's feed holds (`FeedData.expected_feed`), in that order.
 """
 
@@ -74,7 +74,8 @@ def check_feed(port: int, path: str, user_id: int, cookie: str) -> None:
     status, _, page = _request(port, "GET", path, None, {"Cookie": cookie})
     expected = feed_data().expected_feed(user_id)
     shown = [int(match) for match in _POST_ID.findall(page)]
-    if status != 200 or shown != expected or username(user_id) not in page:
+    title = f"<title>Feed · {username(user_id)}</title>"
+    if status != 200 or shown != expected or title not in page:
         raise LoginError(
             f"GET {path} as {username(user_id)} answered {status} with posts {shown}; "
             f"expected 200, the user's name and posts {expected}. Page:\n{page[:600]}"
