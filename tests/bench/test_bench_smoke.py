@@ -107,4 +107,5 @@ def test_smoke_run_measures_every_scenario_and_writes_the_report(tmp_path: Path)
     assert page.index("\n## 7. ") < page.index("\n## 8. ")  # sections in number order
     feed = next(scenario for scenario in results["scenarios"] if scenario["number"] == 8)
     for key, rounds in measured_rounds(feed).items():  # Django's row is the comparison
-        assert rounds[0] is not None and rounds[0]["requests"] > 0, key
+        assert rounds[0] is not None, key
+        assert rounds[0]["requests"] > 0, key
