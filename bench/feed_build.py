@@ -17,7 +17,15 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.feed_data import PASSWORD, FeedData, feed_data, username
+from bench.feed_data import (
+    HASH_MEMORY_KIB,
+    HASH_PARALLELISM,
+    HASH_TIME_COST,
+    PASSWORD,
+    FeedData,
+    feed_data,
+    username,
+)
 
 __all__ = ["build", "main"]
 
@@ -74,13 +82,18 @@ def _build_django(path: Path, data: FeedData) -> None:
 
 
 async def _build_legato(path: Path, data: FeedData) -> None:
+    from bench.apps.legato_feed_models import Follow, Post
     from legato import App
     from legato.auth import create_user
     from legato.auth.models import Base
 
-    from bench.apps.legato_feed_app import HASH_COST, Follow, Post
-
-    app = App([], database=f"sqlite+aiosqlite:///{path}", **HASH_COST)
+    app = App(
+        [],
+        database=f"sqlite+aiosqlite:///{path}",
+        password_hash_time_cost=HASH_TIME_COST,
+        password_hash_memory_cost=HASH_MEMORY_KIB,
+        password_hash_parallelism=HASH_PARALLELISM,
+    )
     assert app.database is not None
     await app.database.create_all(Base.metadata)
     try:

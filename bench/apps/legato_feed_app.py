@@ -1,73 +1,47 @@
 """Serve the feed page with Legato: sessions, authentication, `request.db`, a template.
 
 The page Django's `bench.apps.django_feed` serves, written the way Legato's docs write
-it: models on `legato.auth.models.Base` (so posts can reference `legato_users`), an
-async view that awaits `request.auser()`, one SQLAlchemy query through `request.db`,
-and `render()` of a Jinja2 template. The app runs `SessionMiddleware` and
-`AuthenticationMiddleware` and nothing else, as the Django app does. `create_app`
-keeps sessions in the database (`session_store="db"`, the lookup Django makes);
-`create_app_with_signed_cookies` keeps them in the cookie, Legato's default. Both read
-the SQLite file named by BENCH_FEED_DB, built by `python -m bench.feed_build`.
+it: models on `legato.auth.models.Base` (`legato_feed_models`), an async view that
+awaits `request.auser()`, one SQLAlchemy query through `request.db`, and `render()` of
+a Jinja2 template. The app runs `SessionMiddleware` and `AuthenticationMiddleware` and
+nothing else, as the Django app does. `create_app` keeps sessions in the database
+(`session_store="db"`, the lookup Django makes); `create_app_with_signed_cookies` keeps
+them in the cookie, Legato's default. Both read the SQLite file named by BENCH_FEED_DB,
+built by `python -m bench.feed_build`.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, select
-from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
+from legato.sessions import SessionMiddleware
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
+from bench.apps.legato_feed_models import Follow, Post
 from bench.apps.settings import HELLO
-from bench.feed_data import FEED_LENGTH
+from bench.feed_data import FEED_LENGTH, HASH_MEMORY_KIB, HASH_PARALLELISM, HASH_TIME_COST
 from legato import App
 from legato.auth import AuthenticationMiddleware, authenticate, login, redirect_to_login
-from legato.auth.models import Base, User
 from legato.http import HttpRequest, HttpResponse, JsonResponse
-from legato.sessions import SessionMiddleware
 from legato.shortcuts import render
 from legato.urls import path
 
 __all__ = [
     "HASH_COST",
-    "Follow",
-    "Post",
     "create_app",
     "create_app_with_signed_cookies",
     "database_url",
 ]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# Argon2id at the cost the Django app's hasher uses (bench/apps/django_feed/hashers.py):
-# logging the users in is set-up, not what is measured.
+# Argon2id at the cost the Django app's hasher uses: logging the users in is set-up.
 HASH_COST = {
-    "password_hash_time_cost": 1,
-    "password_hash_memory_cost": 8192,
-    "password_hash_parallelism": 1,
+    "password_hash_time_cost": HASH_TIME_COST,
+    "password_hash_memory_cost": HASH_MEMORY_KIB,
+    "password_hash_parallelism": HASH_PARALLELISM,
 }
-
-
-class Post(Base):
-    __tablename__ = "bench_feed_posts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("legato_users.id"))
-    text: Mapped[str] = mapped_column(String(280))
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    author: Mapped[User] = relationship(lazy="raise")  # loaded by the query, never lazily
-
-
-# The feed reads one author's posts newest first (Django's index on the same columns).
-Index("bench_feed_posts_author_created", Post.author_id, Post.created.desc())
-
-
-class Follow(Base):
-    __tablename__ = "bench_feed_follows"
-
-    # The primary key is the index the feed's join uses: follower first.
-    follower_id: Mapped[int] = mapped_column(ForeignKey("legato_users.id"), primary_key=True)
-    followee_id: Mapped[int] = mapped_column(ForeignKey("legato_users.id"), primary_key=True)
 
 
 async def hello(request: HttpRequest) -> HttpResponse:
