@@ -96,6 +96,7 @@ class App:
         )
         self.channels = channel_layer(channels, os.environ)
         resources.append(("the channel layer", self._channel_layer_running))
+        resources.append(("the middleware's resources", self._middleware_running))
         self.lifespan = Lifespan(
             factory=lifespan,
             on_startup=on_startup,
@@ -393,6 +394,17 @@ class App:
         finally:
             await self.channels.close()
 
+    def _middleware_running(self) -> contextlib.AbstractAsyncContextManager[None]:
+        # A middleware class that needs something for the app's life (the session
+        # store) defines `lifespan(app)`. It is called here, before anything of it is
+        # entered, so that a configuration error it raises stops the start-up as itself.
+        contexts = []
+        for factory in self.core().middleware:
+            lifespan = getattr(getattr(factory, "middleware_class", factory), "lifespan", None)
+            if lifespan is not None:
+                contexts.append(lifespan(self))
+        return _entered_together(contexts)
+
     def _adapt_view(self, view: Callable[..., Any]) -> Callable[..., Any]:
         return adapt_view(
             view, self.thread_pool, timeout=self.config.request_timeout, database=self.database
@@ -429,6 +441,16 @@ class App:
 
     def _route_texts(self) -> list[str]:
         return [route.pattern for route in self.resolver.routes()]
+
+
+@contextlib.asynccontextmanager
+async def _entered_together(
+    contexts: Sequence[contextlib.AbstractAsyncContextManager[Any]],
+) -> AsyncIterator[None]:
+    async with contextlib.AsyncExitStack() as stack:
+        for context in contexts:
+            await stack.enter_async_context(context)
+        yield
 
 
 def _import_if_path(entry: Any) -> Any:
