@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from legato.sessions import SessionMiddleware
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
@@ -25,23 +24,17 @@ from bench.feed_data import FEED_LENGTH, HASH_MEMORY_KIB, HASH_PARALLELISM, HASH
 from legato import App
 from legato.auth import AuthenticationMiddleware, authenticate, login, redirect_to_login
 from legato.http import HttpRequest, HttpResponse, JsonResponse
+from legato.sessions import SessionMiddleware
 from legato.shortcuts import render
 from legato.urls import path
 
 __all__ = [
-    "HASH_COST",
     "create_app",
     "create_app_with_signed_cookies",
     "database_url",
 ]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# Argon2id at the cost the Django app's hasher uses: logging the users in is set-up.
-HASH_COST = {
-    "password_hash_time_cost": HASH_TIME_COST,
-    "password_hash_memory_cost": HASH_MEMORY_KIB,
-    "password_hash_parallelism": HASH_PARALLELISM,
-}
 
 
 async def hello(request: HttpRequest) -> HttpResponse:
@@ -105,7 +98,10 @@ def _app(session_store: str) -> App:
         templates=[str(TEMPLATES)],
         secret_key="benchmark-only-not-secret",
         session_store=session_store,
-        **HASH_COST,
+        # Argon2id at the Django app's cost: logging the users in is set-up.
+        password_hash_time_cost=HASH_TIME_COST,
+        password_hash_memory_cost=HASH_MEMORY_KIB,
+        password_hash_parallelism=HASH_PARALLELISM,
     )
 
 
