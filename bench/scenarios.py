@@ -283,6 +283,7 @@ FEED_PAGE = Scenario(
             baseline=DJANGO_FEED.key,
         ),
     ),
+    connections=USERS,  # as many as there are users (their cookies cycle over requests)
     baseline_label="vs Django",
     logged_in_users=USERS,
 )
