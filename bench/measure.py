@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bench.logged_in import build_feed_database, check_feed, write_cookie_file
@@ -48,6 +48,7 @@ class RunOptions:
     load_cpu: int | None
     smoke: bool
     scenarios: tuple[int, ...]
+    connections: int | None = None  # instead of each scenario's own count
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,11 @@ class Load:
 
 
 def run_scenarios(options: RunOptions) -> list[ScenarioResult]:
-    chosen = [scenario for scenario in SCENARIOS if scenario.number in options.scenarios]
+    chosen = [
+        replace(scenario, connections=options.connections or scenario.connections)
+        for scenario in SCENARIOS
+        if scenario.number in options.scenarios
+    ]
     results = []
     with tempfile.TemporaryDirectory(prefix="legato-bench-") as directory:
         scratch = Path(directory)

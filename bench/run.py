@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--scenarios", default="1,2,3,4,5,6,7,8", help="comma-separated scenario numbers"
     )
+    parser.add_argument(
+        "--connections", type=int, help="wrk connections, instead of each scenario's own"
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--charts", type=Path, default=ROOT / "docs" / "benchmarks")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "runs" / "latest.json")
@@ -74,6 +77,7 @@ def _measure(arguments: argparse.Namespace, argv: Sequence[str] | None) -> RunRe
         load_cpu=1 if pinned else None,
         smoke=arguments.smoke,
         scenarios=_numbers(arguments.scenarios),
+        connections=arguments.connections,
     )
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     environment = describe_environment()  # before measuring: the code the servers load
