@@ -4,7 +4,8 @@ Globals, fixed when the app's environment is built (`app_globals`):
 - `url(name, *args, **kwargs)`: reverse() of a route, with the script prefix of the
   request being served (or the app's table outside a request);
 - `static(path)`: the URL of a static file, from the app's `static()` method;
-- `debug`: the app's `debug` setting.
+- `debug`: the app's `debug` setting;
+- `get_messages()`: the request's flash messages (legato/messages/templates.py).
 
 Per render (`request_context`), as Django's Jinja2 backend adds them: `request`, and
 `csrf_input` / `csrf_token`. Legato's CSRF check reads the Origin and Sec-Fetch-Site
@@ -33,6 +34,8 @@ def app_globals(
     resolver: Callable[[], Resolver], static: StaticURL | None, *, debug: bool
 ) -> dict[str, Any]:
     """The globals of an app's templates; `resolver` gives its URL table when called."""
+    # Here, not at the top: legato.messages imports the middleware, which import this.
+    from legato.messages.templates import get_messages
 
     def url(viewname: str, /, *args: Any, **kwargs: Any) -> str:
         # Positional-only, so that a route may capture `name`: url("file", name="a.css").
@@ -40,7 +43,12 @@ def app_globals(
         urlconf = resolver() if current_resolver.get() is None else None
         return reverse(viewname, urlconf=urlconf, args=args or None, kwargs=kwargs or None)
 
-    return {"url": url, "static": static or _static_url, "debug": debug}
+    return {
+        "url": url,
+        "static": static or _static_url,
+        "debug": debug,
+        "get_messages": get_messages,
+    }
 
 
 def request_context(request: Any, context: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from legato import App
@@ -70,7 +71,8 @@ async def expire(request: HttpRequest, seconds: int) -> HttpResponse:
 
 
 async def big(request: HttpRequest, size: int) -> HttpResponse:
-    await request.session.aset("big", "x" * size)  # type: ignore[attr-defined]
+    # Random text: zlib would shrink a repeated character to nothing.
+    await request.session.aset("big", secrets.token_hex(size // 2))  # type: ignore[attr-defined]
     return HttpResponse("big")
 
 

@@ -1,0 +1,3 @@
+from tests.sessions.browser import browse
+
+__all__ = ["browse"]
