@@ -25,7 +25,13 @@ from legato.auth.decorators import (
 )
 from legato.auth.middleware import AuthenticationMiddleware
 from legato.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin, UserPassesTestMixin
-from legato.auth.models import create_superuser, create_user, get_user_model
+from legato.auth.models import (
+    create_superuser,
+    create_user,
+    get_user_model,
+    grant_permissions,
+    revoke_permissions,
+)
 from legato.auth.throttle import LoginThrottled
 
 __all__ = [
@@ -41,11 +47,13 @@ __all__ = [
     "create_user",
     "get_user",
     "get_user_model",
+    "grant_permissions",
     "login",
     "login_required",
     "logout",
     "permission_required",
     "redirect_to_login",
+    "revoke_permissions",
     "update_session_auth_hash",
     "user_passes_test",
 ]

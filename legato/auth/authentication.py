@@ -16,7 +16,6 @@ checked, once the limits of `legato.auth.throttle` are reached.
 from __future__ import annotations
 
 import datetime
-import hmac
 import inspect
 from collections.abc import Sequence
 from typing import Any
@@ -103,7 +102,7 @@ async def login(request: Any, user: Any, backend: Any = None) -> None:
     stored_id = await session.aget(SESSION_KEY)
     if stored_id is not None and (
         str(stored_id) != str(user.pk)
-        or not hmac.compare_digest(str(await session.aget(HASH_SESSION_KEY, "")), session_hash)
+        or not user.session_auth_hash_matches(str(await session.aget(HASH_SESSION_KEY, "")))
     ):
         await session.aflush()  # someone else's session: nothing of it is kept
     else:
@@ -166,7 +165,7 @@ async def get_user(request: Any) -> Any:
     if not isinstance(stored, str) or not user.session_auth_hash_matches(stored):
         await session.aflush()
         return AnonymousUser()
-    if not hmac.compare_digest(stored, user.get_session_auth_hash()):
+    if stored != user.get_session_auth_hash():
         # Made with a fallback key: carry the session over to the current one.
         await session.aset(HASH_SESSION_KEY, user.get_session_auth_hash())
     return user

@@ -75,8 +75,7 @@ def user_passes_test(
 
         @functools.wraps(view)
         def inner(request: Any, *args: Any, **kwargs: Any) -> Any:
-            _check_middleware(request)
-            if _passes(test_func, request.user):
+            if _passes(test_func, _sync_user(request)):
                 return view(request, *args, **kwargs)
             return refuse(request)
 
@@ -127,6 +126,13 @@ def _check_middleware(request: Any) -> None:
             "This view needs request.user: add legato.auth.AuthenticationMiddleware (after "
             "legato.sessions.SessionMiddleware) to App(middleware=[...])."
         )
+
+
+def _sync_user(request: Any) -> Any:
+    """The user, loaded in this pool thread (through the loop) if it is not yet."""
+    _check_middleware(request)
+    cached = request.__dict__.get("_cached_user")
+    return cached if cached is not None else async_to_sync(request.auser)()
 
 
 async def _apasses(test_func: UserTest, user: Any) -> bool:

@@ -113,7 +113,7 @@ def make_password(password: str | None, parameters: HashParameters | None = None
             f"A password may have at most {MAX_PASSWORD_LENGTH} characters; this one has "
             f"{len(password)}."
         )
-    return _hasher(parameters or HashParameters.current()).hash(password)
+    return _hasher(parameters or HashParameters.current()).hash(_bytes(password))
 
 
 def check_password(
@@ -130,10 +130,15 @@ def check_password(
     usable = encoded is not None and is_password_usable(encoded)
     target = encoded if usable and encoded is not None else _dummy_hash(parameters)
     try:
-        matched = _hasher(parameters).verify(target, password)
+        matched = _hasher(parameters).verify(target, _bytes(password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
     return matched and usable
+
+
+def _bytes(password: str) -> bytes:
+    # A lone surrogate (from a client's malformed text) must hash, not raise.
+    return password.encode("utf-8", "surrogatepass")
 
 
 def needs_rehash(encoded: str, parameters: HashParameters | None = None) -> bool:

@@ -16,8 +16,8 @@ Place it after `SessionMiddleware` (it reads `request.session`). It also:
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Callable, Sequence
+from types import MethodType
 from typing import Any
 
 from legato.auth.authentication import DEFAULT_BACKENDS, get_user
@@ -46,7 +46,7 @@ class AuthenticationMiddleware(Middleware):
                 "legato.sessions.SessionMiddleware before it in App(middleware=[...])."
             )
         request.auth_backends = self.backends
-        request.auser = functools.partial(auser, request)
+        request.auser = MethodType(auser, request)  # an async method, as Django's
         request.user = LazyUser(request)
 
     async def process_template_response(self, request: Any, response: Any) -> Any:

@@ -136,8 +136,10 @@ class AbstractUser(Base):
 
     def session_auth_hash_matches(self, stored: str) -> bool:
         """True if `stored` is this user's session hash, under the key or a fallback."""
+        given = stored.encode("utf-8", "surrogatepass")  # bytes: any text compares
         return any(
-            hmac.compare_digest(stored, each) for each in _session_auth_hashes(self.password)
+            hmac.compare_digest(given, each.encode())
+            for each in _session_auth_hashes(self.password)
         )
 
     # Permissions

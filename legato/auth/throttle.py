@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from legato.auth.models import LoginFailure
 from legato.exceptions import ImproperlyConfigured, PermissionDenied
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from legato.app import App
 
 __all__ = [
+    "CLEANUP_EVERY",
     "MAX_MEMORY_KEYS",
     "Counters",
     "DatabaseCounters",
@@ -55,6 +57,8 @@ __all__ = [
 # Counters kept at most by MemoryCounters: a flood of made-up usernames can fill it, and
 # then the oldest entries go first, so its memory stays bounded.
 MAX_MEMORY_KEYS = 100_000
+# DatabaseCounters deletes the rows of ended windows once every this many failures.
+CLEANUP_EVERY = 1000
 
 
 class LoginThrottled(PermissionDenied):
@@ -161,6 +165,7 @@ class DatabaseCounters:
                 'session_store="db" needs App(database=...): failed logins are counted there.'
             )
         self.database = app.database
+        self._hits = 0
 
     async def read(self, keys: Sequence[str]) -> list[tuple[int, float]]:
         now = time.time()
@@ -176,16 +181,35 @@ class DatabaseCounters:
     async def hit(self, keys: Sequence[str], window: float) -> None:
         now = time.time()
         for key in keys:
+            await self._hit_one(key, now, window)
+        self._hits += 1
+        if self._hits % CLEANUP_EVERY == 0:
+            # Made-up usernames leave a row each; their windows are long over.
             async with self.database.session() as session:
-                counted = await session.execute(
-                    update(LoginFailure)
-                    .where(LoginFailure.key == key, LoginFailure.expires_at > now)
-                    .values(count=LoginFailure.count + 1)
-                )
-                if counted.rowcount == 0:  # type: ignore[attr-defined]
-                    # No live window: start one (replacing an expired row, if any).
-                    await session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+                await session.execute(delete(LoginFailure).where(LoginFailure.expires_at <= now))
+
+    async def _hit_one(self, key: str, now: float, window: float) -> None:
+        for _ in range(3):
+            try:
+                async with self.database.session() as session:
+                    if await self._count_in_window(session, key, now):
+                        return
+                    # No live window: start one, replacing an expired row if there is one.
+                    expired = (LoginFailure.key == key, LoginFailure.expires_at <= now)
+                    await session.execute(delete(LoginFailure).where(*expired))
                     session.add(LoginFailure(key=key, count=1, expires_at=now + window))
+                return
+            except IntegrityError:
+                continue  # another request started this window meanwhile: count in it
+
+    @staticmethod
+    async def _count_in_window(session: Any, key: str, now: float) -> bool:
+        counted = await session.execute(
+            update(LoginFailure)
+            .where(LoginFailure.key == key, LoginFailure.expires_at > now)
+            .values(count=LoginFailure.count + 1)
+        )
+        return bool(counted.rowcount)
 
     async def clear(self, key: str) -> None:
         async with self.database.session() as session:
