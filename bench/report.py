@@ -120,7 +120,8 @@ def _shell(command: list[str]) -> str:
         if index and command[index - 1] == "--port":
             part = "<port>"
         elif part == sys.executable:
-            part = os.path.relpath(part)
+            # As the run's own command shows it: the page may be rebuilt from a worktree.
+            part = ".venv/bin/python"
         elif part.startswith(_LOCAL):
             part = _LOCAL + "<port>/" + part[len(_LOCAL) :].partition("/")[2]
         shown.append(part)
