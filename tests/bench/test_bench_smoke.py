@@ -105,6 +105,8 @@ def test_smoke_run_measures_every_scenario_and_writes_the_report(tmp_path: Path)
         assert f"charts/{slug}.png" in page
         assert (tmp_path / "charts" / f"{slug}.png").read_bytes().startswith(b"\x89PNG")
     assert page.index("\n## 7. ") < page.index("\n## 8. ")  # sections in number order
+    feed_table = page.split("\n## 8. ")[1].split("\n## ")[0]
+    assert "| server | req/s | p50 | p99 | vs Django | errors |" in feed_table
     feed = next(scenario for scenario in results["scenarios"] if scenario["number"] == 8)
     for key, rounds in measured_rounds(feed).items():  # Django's row is the comparison
         assert rounds[0] is not None, key
