@@ -16,7 +16,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.logged_in import build_feed_database, check_feed, write_cookie_file
@@ -56,7 +56,7 @@ class Load:
     """What wrk runs against one row: its script, and the script's arguments."""
 
     script: Path = SCRIPT
-    arguments: tuple[str, ...] = field(default=())
+    arguments: tuple[str, ...] = ()
 
     def run(self, url: str, connections: int, duration: int, cpu: int | None) -> WrkResult:
         return run_wrk(url, connections, duration, cpu, self.script, self.arguments)
