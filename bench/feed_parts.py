@@ -66,28 +66,14 @@ async def _page(app: Any, count: int) -> float:
 
 
 async def _parts(app: Any, count: int) -> dict[str, float]:
-    from sqlalchemy import select
-    from sqlalchemy.orm import contains_eager
-
-    from bench.apps.legato_feed_models import Follow, Post
+    from bench.apps.legato_feed_app import latest_posts
     from legato.auth.models import User
 
     database = app.database
 
-    def latest(user_id: int) -> Any:  # the view's query
-        return (
-            select(Post)
-            .join(Post.author)
-            .join(Follow, Follow.followee_id == Post.author_id)
-            .where(Follow.follower_id == user_id)
-            .order_by(Post.created.desc())
-            .limit(20)
-            .options(contains_eager(Post.author))
-        )
-
     async def query(index: int) -> None:
         async with database.session() as session:
-            (await session.scalars(latest(index % USERS + 1))).all()
+            (await session.scalars(latest_posts(index % USERS + 1))).all()
 
     async def user(index: int) -> None:
         async with database.session() as session:
@@ -96,7 +82,7 @@ async def _parts(app: Any, count: int) -> dict[str, float]:
     async with database.session() as session:
         context = {
             "user": await session.get(User, 1),
-            "posts": (await session.scalars(latest(1))).all(),
+            "posts": (await session.scalars(latest_posts(1))).all(),
         }
 
     async def render(_: int) -> None:
