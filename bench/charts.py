@@ -32,7 +32,7 @@ def draw_chart(scenario: Scenario, rows: Mapping[str, RowSummary], file: Path) -
     figure, axes = pyplot.subplots(
         1, panels, figsize=(7 * panels, 0.45 * len(shown) + 1.6), squeeze=False
     )
-    _throughput(axes[0][0], shown)
+    _throughput(axes[0][0], shown, scenario.baseline_label)
     if scenario.slow:
         _threads_and_memory(axes[0][1], shown)
     figure.suptitle(f"{scenario.number}. {scenario.title}")
@@ -48,14 +48,14 @@ def _colour(row: RowSummary) -> str:
     return LEGATO_COLOUR if row.row.variant.key.startswith("legato") else ANCHOR_COLOUR
 
 
-def _throughput(axis: Any, rows: list[RowSummary]) -> None:
+def _throughput(axis: Any, rows: list[RowSummary], baseline_label: str | None) -> None:
     labels = [row.row.label for row in rows]
     values = [row.rps or 0.0 for row in rows]
     bars = axis.barh(labels, values, color=[_colour(row) for row in rows])
     axis.invert_yaxis()
     axis.set_xlabel("requests/s (median of rounds)")
     for bar, row in zip(bars, rows, strict=True):
-        note = "" if row.vs_floor is None else f" {row.vs_floor:.2f}x floor"
+        note = _ratio_note(row, baseline_label)
         axis.annotate(
             f"{row.rps or 0:,.0f}{note}",
             (bar.get_width(), bar.get_y() + bar.get_height() / 2),
@@ -65,6 +65,15 @@ def _throughput(axis: Any, rows: list[RowSummary]) -> None:
             fontsize=8,
         )
     axis.margins(x=0.35)
+
+
+def _ratio_note(row: RowSummary, baseline_label: str | None) -> str:
+    """The floor ratio; in a scenario without a floor, the ratio to its baseline row."""
+    if row.vs_floor is not None:
+        return f" {row.vs_floor:.2f}x floor"
+    if row.vs_baseline is not None and baseline_label:
+        return f" {row.vs_baseline:.2f}x {baseline_label.removeprefix('vs ')}"
+    return ""
 
 
 def _threads_and_memory(axis: Any, rows: list[RowSummary]) -> None:

@@ -5,19 +5,26 @@ check that its path answers the expected JSON; warm every measured row up once; 
 every round, load each row in turn with wrk, starting each round one row further on so
 no framework always runs first. Slow scenarios get servers of their own, started for
 them, so memory and thread counts start from a server that has served one request.
+A scenario with logged-in users (the feed page) first gets its database, built once per
+run in a scratch directory that every server is told about (BENCH_FEED_DB); each of its
+servers then logs the users in and must serve each of them the right page, before and
+after the load.
 """
 
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
+from bench.logged_in import build_feed_database, check_feed, write_cookie_file
 from bench.procstat import Sampler, read_status
 from bench.results import ProcessSummary, RowResult, ScenarioResult
 from bench.scenarios import SCENARIOS, Row, Scenario, expected_body
 from bench.servers import Server, ServerError, ServerPool, fetch_json, server_pool
-from bench.wrk import WrkResult, run_wrk, wrk_command
+from bench.wrk import FEED_SCRIPT, SCRIPT, WrkResult, run_wrk, wrk_command
 
 __all__ = ["Preset", "RunOptions", "run_scenarios"]
 
@@ -41,38 +48,77 @@ class RunOptions:
     load_cpu: int | None
     smoke: bool
     scenarios: tuple[int, ...]
+    connections: int | None = None  # instead of each scenario's own count
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """What wrk runs against one row: its script, and the script's arguments."""
+
+    script: Path = SCRIPT
+    arguments: tuple[str, ...] = ()
+
+    def run(self, url: str, connections: int, duration: int, cpu: int | None) -> WrkResult:
+        return run_wrk(url, connections, duration, cpu, self.script, self.arguments)
 
 
 def run_scenarios(options: RunOptions) -> list[ScenarioResult]:
-    chosen = [scenario for scenario in SCENARIOS if scenario.number in options.scenarios]
+    chosen = [
+        replace(scenario, connections=options.connections or scenario.connections)
+        for scenario in SCENARIOS
+        if scenario.number in options.scenarios
+    ]
     results = []
-    with server_pool(options.server_cpu, options.preset.sleep) as shared:
-        for index, scenario in enumerate(chosen):
-            if scenario.slow:
-                with server_pool(options.server_cpu, options.preset.sleep) as fresh:
-                    results.append(_run(scenario, fresh, options))
-            else:
-                results.append(_run(scenario, shared, options))
-            # Idle servers still wake up on the server core; keep only those needed later.
-            shared.retain({row.variant.key for later in chosen[index + 1 :] for row in later.rows})
+    with tempfile.TemporaryDirectory(prefix="legato-bench-") as directory:
+        scratch = Path(directory)
+        environment = _prepare(chosen, scratch)
+        with server_pool(options.server_cpu, options.preset.sleep, environment) as shared:
+            for index, scenario in enumerate(chosen):
+                if scenario.slow:
+                    with server_pool(
+                        options.server_cpu, options.preset.sleep, environment
+                    ) as fresh:
+                        results.append(_run(scenario, fresh, options, scratch))
+                else:
+                    results.append(_run(scenario, shared, options, scratch))
+                # Idle servers still wake up on the server core; keep only those needed.
+                shared.retain(
+                    {row.variant.key for later in chosen[index + 1 :] for row in later.rows}
+                )
     return results
 
 
-def _run(scenario: Scenario, pool: ServerPool, options: RunOptions) -> ScenarioResult:
+def _prepare(chosen: list[Scenario], scratch: Path) -> dict[str, str]:
+    """Build what the chosen scenarios' servers read; return the variables naming it."""
+    if not any(scenario.logged_in_users for scenario in chosen):
+        return {}
+    _say("building the feed database")
+    return {"BENCH_FEED_DB": str(build_feed_database(scratch))}
+
+
+def _run(
+    scenario: Scenario, pool: ServerPool, options: RunOptions, scratch: Path
+) -> ScenarioResult:
     _say(f"scenario {scenario.number}: {scenario.title}")
     preset = options.preset
-    servers = {row.key: _checked_server(pool, row, preset.sleep) for row in scenario.rows}
+    servers = {row.key: pool.get(row.variant) for row in scenario.rows}
+    loads = {
+        row.key: _checked_load(servers[row.key], row, scenario, scratch, preset.sleep)
+        for row in scenario.rows
+    }
     measured = [row for row in scenario.rows if row.in_smoke or not options.smoke]
     rounds = preset.slow_rounds if scenario.slow else preset.rounds
     duration = preset.slow_duration if scenario.slow else preset.duration
     results = {row.key: RowResult(row.key) for row in scenario.rows}
     baselines = {key: read_status(servers[key].pid) for key in results} if scenario.slow else {}
     for row in measured if preset.warmup else ():
-        run_wrk(
+        loads[row.key].run(
             servers[row.key].url(row.path), scenario.connections, preset.warmup, options.load_cpu
         )
     for round_index in range(rounds):
-        _run_round(scenario, measured, servers, results, round_index, duration, options)
+        _run_round(scenario, measured, servers, loads, results, round_index, duration, options)
+    for row in measured:  # the load left the sessions valid, and the pages right
+        _check_feeds(servers[row.key], row, scenario, loads[row.key])
     for key, baseline in baselines.items():
         process = results[key].process
         if process is not None:
@@ -85,7 +131,12 @@ def _run(scenario: Scenario, pool: ServerPool, options: RunOptions) -> ScenarioR
         duration=duration,
         connections=scenario.connections,
         wrk_command=wrk_command(
-            example.url(scenario.rows[0].path), scenario.connections, duration, options.load_cpu
+            example.url(scenario.rows[0].path),
+            scenario.connections,
+            duration,
+            options.load_cpu,
+            loads[scenario.rows[0].key].script,
+            loads[scenario.rows[0].key].arguments,
         ),
         server_commands={row.variant.key: servers[row.key].command for row in scenario.rows},
         rows=results,
@@ -96,6 +147,7 @@ def _run_round(
     scenario: Scenario,
     measured: list[Row],
     servers: dict[str, Server],
+    loads: dict[str, Load],
     results: dict[str, RowResult],
     round_index: int,
     duration: int,
@@ -106,7 +158,7 @@ def _run_round(
     shift = round_index % max(len(measured), 1)
     for row in measured[shift:] + measured[:shift]:
         server = servers[row.key]
-        result = _load(scenario, row, server, results[row.key], duration, options)
+        result = _load(scenario, row, server, loads[row.key], results[row.key], duration, options)
         results[row.key].rounds[round_index] = result
         _say(
             f"  round {round_index + 1}: {row.label:<36} {result.rps:>10,.0f} req/s  "
@@ -125,15 +177,16 @@ def _load(
     scenario: Scenario,
     row: Row,
     server: Server,
+    load: Load,
     result: RowResult,
     duration: int,
     options: RunOptions,
 ) -> WrkResult:
     url = server.url(row.path)
     if not scenario.slow:
-        return run_wrk(url, scenario.connections, duration, options.load_cpu)
+        return load.run(url, scenario.connections, duration, options.load_cpu)
     with Sampler(server.pid) as sampler:
-        measured = run_wrk(url, scenario.connections, duration, options.load_cpu)
+        measured = load.run(url, scenario.connections, duration, options.load_cpu)
     previous = result.process or ProcessSummary(0, 0, 0, 0)
     result.process = ProcessSummary(
         baseline_rss_kib=previous.baseline_rss_kib,
@@ -144,8 +197,16 @@ def _load(
     return measured
 
 
-def _checked_server(pool: ServerPool, row: Row, sleep: float) -> Server:
-    server = pool.get(row.variant)
+def _checked_load(
+    server: Server, row: Row, scenario: Scenario, scratch: Path, sleep: float
+) -> Load:
+    """Check that the row's server answers its path right; return how to load it."""
+    if scenario.logged_in_users:
+        cookies = scratch / f"{row.variant.key}.cookies"
+        write_cookie_file(server.port, scenario.logged_in_users, cookies)
+        load = Load(FEED_SCRIPT, (str(cookies),))
+        _check_feeds(server, row, scenario, load)
+        return load
     status, body = fetch_json(server, row.path)
     expected = expected_body(row.path, sleep)
     if status != 200 or body != expected:
@@ -153,7 +214,15 @@ def _checked_server(pool: ServerPool, row: Row, sleep: float) -> Server:
             f"{row.label} answered GET {row.path} with {status} {body!r}; expected 200 "
             f"{expected!r}. Fix bench/apps/ before measuring."
         )
-    return server
+    return Load()
+
+
+def _check_feeds(server: Server, row: Row, scenario: Scenario, load: Load) -> None:
+    if not scenario.logged_in_users:
+        return
+    cookies = Path(load.arguments[0]).read_text().splitlines()
+    for user_id in (1, scenario.logged_in_users):  # first and last: distinct sessions
+        check_feed(server.port, row.path, user_id, cookies[user_id - 1])
 
 
 _STARTED = time.monotonic()

@@ -23,6 +23,7 @@ from bench.targets import check_targets
 __all__ = ["write_report"]
 
 HERE = Path(__file__).resolve().parent
+WSGI_SCENARIO = 7  # measured by bench/wsgi/run.py; its section is written by that run
 _LOCAL = "http://127.0.0.1:"
 MET = {True: "yes", False: "**no**", None: "not measured"}
 
@@ -33,12 +34,16 @@ def write_report(run: RunResult, page: Path, charts: Path) -> None:
         result.number: summarize(by_number[result.number], result) for result in run.scenarios
     }
     parts = [_header(run), _environment(run), _targets(summaries, run.settings["sleep"])]
+    wsgi = f"## {WSGI_SCENARIO}. WSGI under gunicorn, beside Django\n\n{run.wsgi.markdown}"
     for result in run.scenarios:
         scenario = by_number[result.number]
+        if scenario.number > WSGI_SCENARIO and wsgi not in parts:
+            parts.append(wsgi)  # the sections in the order of their numbers
         chart = charts / f"{scenario.slug}.png"
         draw_chart(scenario, summaries[result.number], chart)
         parts.append(_scenario(scenario, result, summaries[result.number], chart, page))
-    parts.append(f"## 7. WSGI under gunicorn, beside Django\n\n{run.wsgi.markdown}")
+    if wsgi not in parts:
+        parts.append(wsgi)
     parts.append(_hand_written("notes.md"))
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text("\n".join(part.rstrip() + "\n" for part in parts))
@@ -115,7 +120,8 @@ def _shell(command: list[str]) -> str:
         if index and command[index - 1] == "--port":
             part = "<port>"
         elif part == sys.executable:
-            part = os.path.relpath(part)
+            # As the run's own command shows it: the page may be rebuilt from a worktree.
+            part = ".venv/bin/python"
         elif part.startswith(_LOCAL):
             part = _LOCAL + "<port>/" + part[len(_LOCAL) :].partition("/")[2]
         shown.append(part)
@@ -142,7 +148,9 @@ def _scenario(
     page: Path,
 ) -> str:
     baseline = scenario.baseline_label
-    header = ["server", "req/s", "p50", "p99", "vs floor", "vs Starlette"]
+    header = ["server", "req/s", "p50", "p99"]
+    header += ["vs floor"] if _has_floor(scenario) else []
+    header += ["vs Starlette"] if _has_starlette(scenario) else []
     header += [baseline] if baseline else []
     header += ["RSS before -> peak", "OS threads before -> peak"] if scenario.slow else []
     header += ["errors"]
@@ -159,15 +167,25 @@ def _scenario(
     return "\n".join(lines)
 
 
+def _has_floor(scenario: Scenario) -> bool:
+    return any(row.key == "floor" for row in scenario.rows)
+
+
+def _has_starlette(scenario: Scenario) -> bool:
+    return any(row.starlette is not None for row in scenario.rows)
+
+
 def _row_line(row: RowSummary, scenario: Scenario) -> str:
     cells = [
         row.row.label,
         _number(row.rps, "{:,.0f}"),
         _number(row.p50_ms, "{:.2f} ms"),
         _number(row.p99_ms, "{:.2f} ms"),
-        _number(row.vs_floor, "{:.2f}x"),
-        _number(row.vs_starlette, "{:.2f}x"),
     ]
+    if _has_floor(scenario):
+        cells.append(_number(row.vs_floor, "{:.2f}x"))
+    if _has_starlette(scenario):
+        cells.append(_number(row.vs_starlette, "{:.2f}x"))
     if scenario.baseline_label:
         cells.append(_number(row.vs_baseline, "{:.2f}x"))
     if scenario.slow:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.environment import describe_environment, legato_digest
 from bench.measure import Preset, RunOptions, run_scenarios
-from bench.report import write_report
+from bench.report import WSGI_SCENARIO, write_report
 from bench.results import RunResult, WsgiResult
 from bench.scenarios import SCENARIOS
 from bench.servers import ROOT
@@ -27,7 +27,6 @@ from bench.wsgi_figures import COMMAND, run_wsgi_figures
 
 __all__ = ["main"]
 
-WSGI_SCENARIO = 7  # run by bench/wsgi/run.py, not by the wrk scenarios
 FULL = Preset(rounds=5, duration=3, slow_rounds=3, slow_duration=8, warmup=1, sleep=1.0)
 SMOKE = Preset(rounds=1, duration=1, slow_rounds=1, slow_duration=1, warmup=0, sleep=0.25)
 
@@ -52,7 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, help="rounds per scenario (default 5)")
     parser.add_argument("--duration", type=int, help="seconds of load per row and round")
     parser.add_argument(
-        "--scenarios", default="1,2,3,4,5,6,7", help="comma-separated scenario numbers"
+        "--scenarios", default="1,2,3,4,5,6,7,8", help="comma-separated scenario numbers"
+    )
+    parser.add_argument(
+        "--connections", type=int, help="wrk connections, instead of each scenario's own"
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--charts", type=Path, default=ROOT / "docs" / "benchmarks")
@@ -75,6 +77,7 @@ def _measure(arguments: argparse.Namespace, argv: Sequence[str] | None) -> RunRe
         load_cpu=1 if pinned else None,
         smoke=arguments.smoke,
         scenarios=_numbers(arguments.scenarios),
+        connections=arguments.connections,
     )
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     environment = describe_environment()  # before measuring: the code the servers load

@@ -1,9 +1,12 @@
-"""Declare the six ASGI scenarios of issue 5: which servers, which request, which load.
+"""Declare the ASGI scenarios: which servers, which request, which load.
 
-Each row is one server variant answering one path. Every scenario has a `floor` row,
-and each row names the row it is compared with "as Starlette" and, where the scenario
-asks a question about one framework (routes, sync views, middleware), the row it is
-compared with for that question. Scenario 7 (WSGI) runs elsewhere; see wsgi_figures.py.
+Each row is one server variant answering one path. The six scenarios of issue 5 have a
+`floor` row, and each row names the row it is compared with "as Starlette" and, where
+the scenario asks a question about one framework (routes, sync views, middleware), the
+row it is compared with for that question. Scenario 7 (WSGI) runs elsewhere; see
+wsgi_figures.py. Scenario 8 (issues 17 and 18) serves a page to logged-in users: its
+rows are compared with Django's, and every request carries one of `logged_in_users`
+session cookies, made by each server's own log-in view (bench/logged_in.py).
 """
 
 from __future__ import annotations
@@ -12,14 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.apps.settings import HELLO, ROUTE_SHAPES
+from bench.feed_data import USERS
 from bench.variants import (
     DJANGO,
+    DJANGO_FEED,
     DJANGO_MIDDLEWARE,
     FASTAPI,
     FLOOR,
     FLOOR_HEADERS,
     LEGATO,
     LEGATO_CORS,
+    LEGATO_FEED_DB,
+    LEGATO_FEED_SIGNED,
     LEGATO_GZIP,
     LEGATO_MIDDLEWARE,
     LITESTAR,
@@ -35,6 +42,7 @@ HELLO_PATH = "/hello/"
 SYNC_PATH = "/sync-hello/"
 ITEM_PATH = "/items/42/?q=x"
 SLEEP_PATH = "/sleep/"
+FEED_PATH = "/feed/"
 
 # Rows the smoke run measures; it still starts and checks every other row's server.
 _SMOKE_APPS = {
@@ -45,6 +53,9 @@ _SMOKE_APPS = {
     LEGATO_GZIP.target,
     LEGATO_CORS.target,
     STARLETTE.target,
+    LEGATO_FEED_DB.target,
+    LEGATO_FEED_SIGNED.target,
+    DJANGO_FEED.target,  # the feed page's only comparison
 }
 
 
@@ -72,6 +83,7 @@ class Scenario:
     connections: int = 64
     slow: bool = False  # long requests: longer runs, fresh servers, memory and threads
     baseline_label: str | None = None
+    logged_in_users: int = 0  # > 0: requests carry these users' session cookies
 
     def row(self, key: str) -> Row:
         return next(row for row in self.rows if row.key == key)
@@ -235,4 +247,53 @@ MIDDLEWARE = Scenario(
     baseline_label="vs no middleware",
 )
 
-SCENARIOS = (HELLO_JSON, PATH_AND_QUERY, SLOW_REQUESTS, URL_TABLE_GROWTH, SYNC_VIEW, MIDDLEWARE)
+FEED_PAGE = Scenario(
+    8,
+    "feed-page",
+    "Feed page for logged-in users",
+    f"`GET {FEED_PATH}` as one of {USERS} users logged in beforehand through each "
+    "server's own log-in view (wrk cycles through their session cookies with "
+    "`bench/feed.lua`): the user from the session, then one indexed query (the latest "
+    "20 posts of the 10 people the user follows, joined with their authors, from 400 "
+    "posts), rendered by a small template (about 4 KB of HTML, autoescaped text, a "
+    "reversed URL and a formatted date per post). Each framework has its own tables in "
+    "one SQLite file, built before the run with the same rows (`python -m "
+    "bench.feed_build`); each app runs its session and authentication middleware and "
+    'nothing else. Legato: `legato.sessions` with `session_store="db"` (the session '
+    "read from the database, as Django's) and with the default signed cookies, "
+    "`await request.auser()`, `request.db` (SQLAlchemy on aiosqlite), Jinja2 through "
+    "`render()`. Django: an async view, `django.contrib.sessions` (database backend), "
+    "`await request.auser()`, the async ORM, its template engine (cached loader).",
+    (
+        Row(DJANGO_FEED.key, DJANGO_FEED.label, DJANGO_FEED, FEED_PATH, starlette=None),
+        Row(
+            LEGATO_FEED_DB.key,
+            LEGATO_FEED_DB.label,
+            LEGATO_FEED_DB,
+            FEED_PATH,
+            starlette=None,
+            baseline=DJANGO_FEED.key,
+        ),
+        Row(
+            LEGATO_FEED_SIGNED.key,
+            LEGATO_FEED_SIGNED.label,
+            LEGATO_FEED_SIGNED,
+            FEED_PATH,
+            starlette=None,
+            baseline=DJANGO_FEED.key,
+        ),
+    ),
+    connections=USERS,  # as many as there are users (their cookies cycle over requests)
+    baseline_label="vs Django",
+    logged_in_users=USERS,
+)
+
+SCENARIOS = (
+    HELLO_JSON,
+    PATH_AND_QUERY,
+    SLOW_REQUESTS,
+    URL_TABLE_GROWTH,
+    SYNC_VIEW,
+    MIDDLEWARE,
+    FEED_PAGE,
+)

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +103,7 @@ class ServerPool:
 
     cpu: int | None
     sleep: float
+    environment: Mapping[str, str] = field(default_factory=dict)  # e.g. BENCH_FEED_DB
     servers: dict[str, Server] = field(default_factory=dict)
 
     def get(self, variant: Variant) -> Server:
@@ -148,12 +149,15 @@ class ServerPool:
             "BENCH_ROUTES": str(variant.routes),
             "BENCH_ROUTE_SHAPE": variant.route_shape,
             "BENCH_SLEEP": repr(self.sleep),
+            **self.environment,
         }
 
 
 @contextmanager
-def server_pool(cpu: int | None, sleep: float) -> Iterator[ServerPool]:
-    pool = ServerPool(cpu, sleep)
+def server_pool(
+    cpu: int | None, sleep: float, environment: Mapping[str, str] | None = None
+) -> Iterator[ServerPool]:
+    pool = ServerPool(cpu, sleep, environment or {})
     try:
         yield pool
     finally:

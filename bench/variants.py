@@ -10,12 +10,15 @@ from dataclasses import dataclass
 
 __all__ = [
     "DJANGO",
+    "DJANGO_FEED",
     "DJANGO_MIDDLEWARE",
     "FASTAPI",
     "FLOOR",
     "FLOOR_HEADERS",
     "LEGATO",
     "LEGATO_CORS",
+    "LEGATO_FEED_DB",
+    "LEGATO_FEED_SIGNED",
     "LEGATO_GZIP",
     "LEGATO_MIDDLEWARE",
     "LITESTAR",
@@ -63,6 +66,21 @@ LITESTAR = Variant("litestar", "Litestar", "bench.apps.litestar_app:create_app")
 DJANGO = Variant("django", "Django", "bench.apps.django_app:create_app")
 DJANGO_MIDDLEWARE = Variant(
     "django-mw", "Django + default middleware", "bench.apps.django_app:create_app_with_middleware"
+)
+
+# The feed page (scenario 8): sessions, authentication, one query and a template.
+LEGATO_FEED_DB = Variant(
+    "legato-feed-db",
+    "Legato, sessions in the database",
+    "bench.apps.legato_feed_app:create_app",
+)
+LEGATO_FEED_SIGNED = Variant(
+    "legato-feed-signed",
+    "Legato, signed-cookie sessions",
+    "bench.apps.legato_feed_app:create_app_with_signed_cookies",
+)
+DJANGO_FEED = Variant(
+    "django-feed", "Django, sessions in the database", "bench.apps.django_feed_app:create_app"
 )
 
 

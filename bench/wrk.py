@@ -2,7 +2,8 @@
 
 wrk runs with one thread (the load generator has one core) and `report.lua`, which
 prints the summary as JSON; nothing parses wrk's text output. A timeout of 10 s keeps
-slow answers in the latency figures instead of counting them as errors.
+slow answers in the latency figures instead of counting them as errors. A scenario can
+give another script that loads report.lua itself (`feed.lua`), with arguments for it.
 """
 
 from __future__ import annotations
@@ -10,13 +11,23 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["WrkError", "WrkResult", "run_wrk", "wrk_command", "wrk_version"]
+__all__ = [
+    "FEED_SCRIPT",
+    "SCRIPT",
+    "WrkError",
+    "WrkResult",
+    "run_wrk",
+    "wrk_command",
+    "wrk_version",
+]
 
 SCRIPT = Path(__file__).resolve().parent / "report.lua"
+FEED_SCRIPT = Path(__file__).resolve().parent / "feed.lua"
 MARKER = "WRK-JSON "
 
 
@@ -47,8 +58,16 @@ class WrkResult:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 
-def wrk_command(url: str, connections: int, duration: int, cpu: int | None) -> list[str]:
+def wrk_command(
+    url: str,
+    connections: int,
+    duration: int,
+    cpu: int | None,
+    script: Path = SCRIPT,
+    script_args: Sequence[str] = (),
+) -> list[str]:
     pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
+    arguments = ["--", *script_args] if script_args else []
     return [
         *pin,
         "wrk",
@@ -58,13 +77,21 @@ def wrk_command(url: str, connections: int, duration: int, cpu: int | None) -> l
         "--timeout",
         "10s",
         "-s",
-        str(SCRIPT),
+        str(script),
         url,
+        *arguments,
     ]
 
 
-def run_wrk(url: str, connections: int, duration: int, cpu: int | None) -> WrkResult:
-    command = wrk_command(url, connections, duration, cpu)
+def run_wrk(
+    url: str,
+    connections: int,
+    duration: int,
+    cpu: int | None,
+    script: Path = SCRIPT,
+    script_args: Sequence[str] = (),
+) -> WrkResult:
+    command = wrk_command(url, connections, duration, cpu, script, script_args)
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     if done.returncode != 0:
         raise WrkError(f"{' '.join(command)} exited with {done.returncode}: {done.stderr}")

@@ -1,7 +1,8 @@
 """Run the benchmark suite's smoke mode end to end, so the suite cannot rot (issue 5).
 
 `python -m bench.run --smoke` starts every server of every scenario on uvicorn, checks
-each one's answers, loads the floor, Legato and Starlette rows with wrk for about a
+each one's answers (for the feed page, after logging its users in), loads the floor,
+Legato and Starlette rows (and the feed page's Django row) with wrk for about a
 second each, and writes the report and its charts, here into a temporary directory.
 There are no thresholds: one-second figures mean nothing. The test checks that every
 scenario produced numbers and that the page and every chart were written. It runs under
@@ -35,6 +36,7 @@ SCENARIOS = {
     4: "url-table",
     5: "sync-view",
     6: "middleware",
+    8: "feed-page",
 }
 MEASURED_IN_SMOKE = ("floor", "legato", "starlette")
 BENCH_PACKAGES = ("starlette", "fastapi", "litestar", "django", "matplotlib")
@@ -102,4 +104,10 @@ def test_smoke_run_measures_every_scenario_and_writes_the_report(tmp_path: Path)
         assert f"\n## {number}. " in page
         assert f"charts/{slug}.png" in page
         assert (tmp_path / "charts" / f"{slug}.png").read_bytes().startswith(b"\x89PNG")
-    assert "\n## 7. " in page
+    assert page.index("\n## 7. ") < page.index("\n## 8. ")  # sections in number order
+    feed_table = page.split("\n## 8. ")[1].split("\n## ")[0]
+    assert "| server | req/s | p50 | p99 | vs Django | errors |" in feed_table
+    feed = next(scenario for scenario in results["scenarios"] if scenario["number"] == 8)
+    for key, rounds in measured_rounds(feed).items():  # Django's row is the comparison
+        assert rounds[0] is not None, key
+        assert rounds[0]["requests"] > 0, key
