@@ -315,7 +315,7 @@ class App:
     async def shutdown(self) -> None:
         """Drain what is in flight (if not drained yet), then run the shut-down steps."""
         await self.drain()
-        await self.lifespan.shutdown()
+        await self.lifespan.shutdown(self)
         watchdog.unwatch(asyncio.get_running_loop())
 
     def build(self) -> ASGIHandler:

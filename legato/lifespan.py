@@ -2,8 +2,9 @@
 
 Start-up enters the user's `lifespan` context manager (what it yields becomes
 `app.state`, and each request's `request.state`), then runs `on_startup` hooks in order;
-shut-down runs `on_shutdown` hooks, then leaves the context manager. Sync hooks run in
-the app's thread pool, so they may use `async_to_sync` against the app's loop. A failing
+shut-down runs `on_shutdown` hooks, then leaves the context manager. During both, the app
+is `legato.context.current_app`, as during a request. Sync hooks run in the app's thread
+pool, so they may use `async_to_sync` against the app's loop. A failing
 hook is named in the error, which the server prints before it exits.
 """
 
@@ -15,6 +16,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from legato._names import dotted_name
+from legato.context import current_app
 from legato.sync import ThreadPool, iscoroutinefunction
 
 if TYPE_CHECKING:
@@ -70,6 +72,15 @@ class Lifespan:
         self._exit_stack: contextlib.AsyncExitStack | None = None
 
     async def startup(self, app: App, server_state: dict[str, Any] | None = None) -> None:
+        # Start-up code reaches the app as request code does (get_current_app()): a hook
+        # that creates users or tables needs no module-level `app` to close over.
+        token = current_app.set(app)
+        try:
+            await self._start(app, server_state)
+        finally:
+            current_app.reset(token)
+
+    async def _start(self, app: App, server_state: dict[str, Any] | None) -> None:
         stack = contextlib.AsyncExitStack()
         self._exit_stack = stack
         # The framework's own resources (the database engine) come first, so the user's
@@ -89,7 +100,8 @@ class Lifespan:
         for hook in self.on_startup:
             await _step(dotted_name(hook), self._run(hook))
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, app: App | None = None) -> None:
+        token = current_app.set(app) if app is not None else None
         try:
             for hook in self.on_shutdown:
                 await self._run(hook)
@@ -98,6 +110,8 @@ class Lifespan:
             if stack is not None:
                 await stack.aclose()
             self.thread_pool.shutdown()
+            if token is not None:
+                current_app.reset(token)
 
     async def _run(self, hook: Hook) -> Any:
         if iscoroutinefunction(hook):

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from legato import App
+from legato.context import current_app, get_current_app
 from legato.http import HttpRequest, JsonResponse
+from legato.test import Client
 from legato.urls import path
 from tests.parity import ServeBoth
 
@@ -132,3 +134,22 @@ def test_lifespan_state_is_on_app_and_request(both: ServeBoth) -> None:
     pair = both(lambda: App([path("", view), path("other/", other)], lifespan=lifespan))
     assert pair.get("/").text == '{"pool":"the pool","answer":42}'
     assert pair.get("/other/").text == '{"leaked":false}'
+
+
+def test_hooks_find_their_app_as_request_code_does() -> None:
+    seen: list[tuple[str, object]] = []
+
+    async def async_start() -> None:
+        seen.append(("async start", get_current_app()))
+
+    def sync_start() -> None:
+        seen.append(("sync start", get_current_app()))
+
+    async def stop() -> None:
+        seen.append(("stop", get_current_app()))
+
+    app = App(on_startup=[async_start, sync_start], on_shutdown=[stop])
+    with Client(app):
+        pass
+    assert seen == [("async start", app), ("sync start", app), ("stop", app)]
+    assert current_app.get() is None
