@@ -15,7 +15,7 @@ from legato import App
 from legato.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
 from legato.sessions.stores import database as database_store
 from legato.sessions.stores.base import new_session_key
-from legato.test import Client
+from legato.test import AsyncClient, Client
 from tests.channels.redis_server import running_redis
 from tests.integration.postgres import postgres_server
 from tests.sessions.apps import session_app
@@ -180,3 +180,17 @@ def test_db_table_is_created_at_startup_and_expired_rows_cleaned(tmp_path: Path)
 def _rows(path: Path) -> int:
     with sqlite3.connect(path) as connection:
         return int(connection.execute("SELECT count(*) FROM legato_sessions").fetchone()[0])
+
+
+@pytest.mark.anyio
+async def test_db_store_without_lifespan_events_creates_its_table_on_first_use(
+    tmp_path: Path,
+) -> None:
+    app = session_app(session_store="db", database=f"sqlite+aiosqlite:///{tmp_path}/s.sqlite3")
+    assert app.database is not None
+    try:
+        async with AsyncClient(app, lifespan=False) as client:
+            await client.get("/count/")
+            assert json.loads((await client.get("/count/")).content)["count"] == 2
+    finally:
+        await app.database.dispose()  # no lifespan: nobody else closes the engine
