@@ -9,8 +9,9 @@ Legato's top functions by own time per request under cProfile, with file:line. R
 under the benchmark lock: it is a benchmark too. `--stack gzip|cors` measures the default
 stack plus GZipMiddleware or CorsMiddleware; `--browser` sends the Accept-Encoding and
 Origin a browser page would (`page` is a 13 KB HTML body, worth compressing).
-`--sessions` adds SessionMiddleware (signed cookies; the views never touch the session)
-innermost, with a secret key: the cost of an untouched session.
+`--sessions` times the stack without and with SessionMiddleware innermost (signed
+cookies, a secret key; the views never touch the session), a round of each in turn, and
+profiles the one with it: the cost of an untouched session.
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--stack", choices=sorted(STACKS), default=None)
     parser.add_argument("--browser", action="store_true", help="send Accept-Encoding, Origin")
-    parser.add_argument("--sessions", action="store_true", help="add SessionMiddleware")
+    parser.add_argument(
+        "--sessions", action="store_true", help="compare with SessionMiddleware added"
+    )
     arguments = parser.parse_args(argv)
     stack = arguments.stack or ("default" if arguments.middleware else "none")
     extra = BROWSER_HEADERS if arguments.browser else []
@@ -72,14 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         floor_app = floor.create_app()
         floor_us = runner.run_until_complete(_time_per_request(floor_app, target, count, extra))
         app = STACKS[stack]()
+        summary = f"GET {target}: floor {floor_us:.1f} us/request, Legato ({stack} stack)"
         if arguments.sessions:
-            app = _with_sessions(app)
-            stack += " + sessions"
-        legato_us = runner.run_until_complete(_time_per_request(app, target, count, extra))
-        print(
-            f"GET {target}: floor {floor_us:.1f} us/request, "
-            f"Legato ({stack} stack) {legato_us:.1f} us/request"
-        )
+            app = runner.run_until_complete(_compare_sessions(app, summary, target, count, extra))
+        else:
+            legato_us = runner.run_until_complete(_time_per_request(app, target, count, extra))
+            print(f"{summary} {legato_us:.1f} us/request")
         profiler = cProfile.Profile()
         profiler.enable()
         runner.run_until_complete(_serve(app, target, count, extra))
@@ -90,12 +91,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _with_sessions(app: App) -> App:
-    return App(
+async def _compare_sessions(
+    app: App, summary: str, target: str, count: int, extra: Headers, rounds: int = 15
+) -> App:
+    """Time `app` without and with SessionMiddleware, a round of each in turn, so that a
+    busy machine slows both alike; print both medians; return the app with sessions."""
+    with_sessions = App(
         app.urlpatterns,
         middleware=[*app.middleware, SessionMiddleware],
         secret_key="bench-secret-key-" + "x" * 40,
     )
+    per_round: tuple[list[float], list[float]] = ([], [])
+    for each in (app, with_sessions):
+        await _serve(each, target, 500, extra)  # build the app and warm caches
+    for _ in range(rounds):
+        for each, times in zip((app, with_sessions), per_round, strict=True):
+            started = time.perf_counter()
+            await _serve(each, target, count, extra)
+            times.append((time.perf_counter() - started) / count * 1e6)
+    without, with_ = (statistics.median(times) for times in per_round)
+    print(
+        f"{summary} {without:.1f} us/request, with SessionMiddleware {with_:.1f} "
+        f"us/request ({(with_ / without - 1) * 100:+.1f}%; medians of {rounds} rounds in turn)"
+    )
+    return with_sessions
 
 
 async def _time_per_request(

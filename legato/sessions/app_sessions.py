@@ -4,9 +4,8 @@
 key and makes the store the `session_store` setting names, so that a mistake stops the
 app (ImproperlyConfigured) before it serves anyone; the app then enters the context it
 returns, after the database and the channel layer, which prepares the store (the
-database store creates its table). An app served
-without lifespan events gets the same store on its first request. At shut-down the store
-releases its connections.
+database store creates its table). An app served without lifespan events gets the same
+store on its first request. At shut-down the store releases its connections.
 
 Each app's `AppSessions` is kept beside the app (a weak mapping: nothing outlives it),
 so several apps in one process never share a store.

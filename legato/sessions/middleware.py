@@ -50,7 +50,6 @@ class SessionMiddleware(Middleware):
 
     def __init__(self, get_response: Callable[..., Any]) -> None:
         super().__init__(get_response)
-        self._app: App | None = None
         self._sessions: AppSessions | None = None
         self._save_always = False  # session_save_every_request, once attached
         if not self.async_mode or store_never_waits(current_app.get()):
@@ -65,19 +64,20 @@ class SessionMiddleware(Middleware):
         return app_sessions.running(app)
 
     def process_request(self, request: HttpRequest) -> None:
-        app = current_app.get()
         sessions = self._sessions
-        if app is not self._app or sessions is None:
+        if sessions is None:  # the first request: a chain serves one app
             sessions = self._attach(get_current_app())
         request.session = Session(sessions.store, sessions.options, request)  # type: ignore[attr-defined]
 
     async def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        session = request.__dict__.get("session")
-        if session is None or not (session.accessed or session.modified or self._save_always):
-            return response  # untouched: the common case, first
+        session = request.session  # type: ignore[attr-defined]
+        if not (session.accessed or session.modified or self._save_always):
+            session._request = None  # untouched, the common case: break the cycle, done
+            return response
         action = _action(session, response)
+        session._request = None
         if action == _SAVE:
             try:
                 await session.asave()
@@ -88,10 +88,12 @@ class SessionMiddleware(Middleware):
     def _process_response_sync(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        session = request.__dict__.get("session")
-        if session is None or not (session.accessed or session.modified or self._save_always):
+        session = request.session  # type: ignore[attr-defined]
+        if not (session.accessed or session.modified or self._save_always):
+            session._request = None
             return response
         action = _action(session, response)
+        session._request = None
         if action == _SAVE:
             try:
                 session.save()
@@ -101,8 +103,7 @@ class SessionMiddleware(Middleware):
 
     def _attach(self, app: App) -> AppSessions:
         # One chain serves one app: remember its sessions rather than look them up.
-        sessions = sessions_of(app)
-        self._app, self._sessions = app, sessions
+        sessions = self._sessions = sessions_of(app)
         self._save_always = sessions.options.save_every_request
         return sessions
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import weakref
 from collections.abc import Callable, Coroutine, ItemsView, KeysView, ValuesView
 from typing import Any, TypeVar
 
@@ -52,18 +51,18 @@ class Session:
     ) -> None:
         """`session_key`, or the session cookie of `request` (read when first needed)."""
         # Few assignments: one Session is made per request, used or not. The request
-        # is held weakly: it holds the session, and a cycle would leave every request's
-        # objects to the garbage collector instead of freeing them when it ends.
+        # and its session refer to each other; SessionMiddleware breaks that cycle when
+        # the response goes out, so that the request's objects are freed then rather
+        # than left to the garbage collector.
         self._store = store
         self._options = options
-        if request is not None:
-            self._request = weakref.ref(request)
+        self._request = request
         if session_key is not _UNREAD:
             self._key = session_key
 
     # Class-level defaults, shadowed per instance once set.
     _key: str | None = _UNREAD
-    _request: Callable[[], Any] = staticmethod(lambda: None)
+    _request: Any = None
     _cache: dict[str, Any] | None = None
     accessed = False
     modified = False
@@ -74,7 +73,7 @@ class Session:
     def session_key(self) -> str | None:
         key = self._key
         if key is _UNREAD:
-            request = self._request()
+            request = self._request
             cookies = {} if request is None else request.COOKIES
             key = self._key = cookies.get(self._options.cookie_name) or None
         return key

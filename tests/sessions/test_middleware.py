@@ -11,6 +11,7 @@ import pytest
 from legato import App
 from legato.exceptions import ImproperlyConfigured
 from legato.test import Client
+from tests.parity import ServeBoth
 from tests.sessions.apps import SECRET, session_app
 from tests.sessions.browser import Browser
 
@@ -172,3 +173,16 @@ def test_unknown_session_store_is_a_startup_error() -> None:
 def test_secret_key_in_the_app_is_the_one_sessions_use() -> None:
     assert session_app().secret_keys is not None
     assert session_app().config.secret_key == SECRET
+
+
+def test_asgi_and_wsgi_agree_on_sessions_that_save_nothing(both: ServeBoth) -> None:
+    pair = both(session_app)
+    untouched = pair.get("/untouched/")
+    assert untouched.cookies == {}
+    assert "vary" not in untouched.headers
+    read = pair.get("/peek/")
+    assert read.cookies == {}
+    assert read.headers["vary"] == "Cookie"
+    assert json.loads(read.body) == {"data": {}, "key": None}
+    flushed = pair.get("/flush/", headers={"Cookie": "sessionid=whatever"})
+    assert "Max-Age=0" in flushed.cookies["sessionid"]

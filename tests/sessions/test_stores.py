@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from legato import App
 from legato.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
 from legato.sessions.stores import database as database_store
 from legato.sessions.stores.base import new_session_key
-from legato.test import Client
+from legato.test import AsyncClient, Client
 from tests.channels.redis_server import running_redis
 from tests.integration.postgres import postgres_server
 from tests.sessions.apps import session_app
@@ -180,3 +182,44 @@ def test_db_table_is_created_at_startup_and_expired_rows_cleaned(tmp_path: Path)
 def _rows(path: Path) -> int:
     with sqlite3.connect(path) as connection:
         return int(connection.execute("SELECT count(*) FROM legato_sessions").fetchone()[0])
+
+
+@pytest.mark.anyio
+async def test_db_store_without_lifespan_events_creates_its_table_on_first_use(
+    tmp_path: Path,
+) -> None:
+    app = session_app(session_store="db", database=f"sqlite+aiosqlite:///{tmp_path}/s.sqlite3")
+    assert app.database is not None
+    try:
+        async with AsyncClient(app, lifespan=False) as client:
+            await client.get("/count/")
+            assert json.loads((await client.get("/count/")).content)["count"] == 2
+    finally:
+        await app.database.dispose()  # no lifespan: nobody else closes the engine
+
+
+@pytest.fixture(scope="module")
+def db_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    path = tmp_path_factory.mktemp("garbage") / "s.sqlite3"
+    app = session_app(session_store="db", database=f"sqlite+aiosqlite:///{path}")
+    with Client(app, raise_request_exception=False) as client:
+        yield client
+
+
+_header_text = st.characters(codec="latin-1", exclude_characters=";\r\n\x00")
+
+
+@given(
+    value=st.text(_header_text, max_size=200) | st.from_regex(r"[A-Za-z0-9_-]{43}", fullmatch=True)
+)
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_cookie_value_gives_an_empty_db_session_never_an_error(
+    db_client: Client, value: str
+) -> None:
+    db_client.cookies.clear()
+    response = db_client.get("/peek/", headers={"Cookie": f"sessionid={value}"})
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert json.loads(response.content) == {"data": {}, "key": None}

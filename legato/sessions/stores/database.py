@@ -45,16 +45,24 @@ class DatabaseStore:
     def __init__(self, database: Database) -> None:
         self.database = database
         self._next_cleanup = 0.0
+        self._prepared = False
 
     async def prepare(self) -> None:
         """Create the table if missing, and delete what expired while the app was down."""
         await self.database.create_all(metadata)
         await self.clear_expired()
+        self._prepared = True
+
+    async def _ready(self) -> None:
+        # Under a server that sends no lifespan events, the first request prepares.
+        if not self._prepared:
+            await self.prepare()
 
     async def load(self, session_key: str) -> dict[str, Any] | None:
         if not is_valid_key(session_key):
             security_logger.debug("Session key refused: not a key this store makes")
             return None
+        await self._ready()
         query = select(sessions_table.c.data).where(
             sessions_table.c.session_key == session_key,
             sessions_table.c.expires_at > int(time.time()),
@@ -69,6 +77,7 @@ class DatabaseStore:
         return data
 
     async def save(self, session_key: str | None, data: dict[str, Any], max_age: int) -> str:
+        await self._ready()
         text = serializer.encode(data).decode()
         expires_at = int(time.time()) + max_age
         if session_key is None:
