@@ -31,7 +31,6 @@ from typing import Any
 
 from legato.channels import ChannelLayer, channel_layer
 from legato.config import Config
-from legato.context import current_app
 from legato.db.database import Database, database_from_setting
 from legato.exceptions import ImproperlyConfigured
 from legato.handlers.asgi import ASGIHandler, Receive, Scope, Send
@@ -90,6 +89,9 @@ class App:
         self.urlpatterns = urlpatterns
         self.middleware = list(middleware)
         self.state = SimpleNamespace()
+        # Attributes a middleware gives each request lazily, made on first use
+        # (`request.session`, `request.user`): name -> a function of the request.
+        self.request_attributes: dict[str, Callable[[Any], Any]] = {}
         self.thread_pool = ThreadPool(self.config.thread_pool_size)
         self.database = database_from_setting(os.environ.get("LEGATO_DATABASE_URL") or database)
         resources: list[tuple[str, Resource]] = (
@@ -321,13 +323,7 @@ class App:
     def build(self) -> ASGIHandler:
         """Build the ASGI handler over the core, calling each middleware factory; idempotent."""
         if self._asgi is None:
-            # As Django's middleware read settings in __init__, factories may read the
-            # app's (SessionMiddleware picks its hooks by the session store).
-            token = current_app.set(self)
-            try:
-                self._asgi = ASGIHandler(self.core())
-            finally:
-                current_app.reset(token)
+            self._asgi = ASGIHandler(self.core())
         return self._asgi
 
     def core(self) -> Core:

@@ -22,9 +22,11 @@ from typing import Any
 
 from legato.auth.authentication import DEFAULT_BACKENDS, get_user
 from legato.auth.throttle import LoginThrottled
+from legato.context import current_app
 from legato.exceptions import ImproperlyConfigured, SynchronousOnlyOperation
 from legato.http.response import HttpResponse
 from legato.middleware.base import Middleware
+from legato.sessions.middleware import require_sessions
 from legato.sync import async_to_sync
 
 __all__ = ["AuthenticationMiddleware", "LazyUser", "throttled_response"]
@@ -37,9 +39,22 @@ class AuthenticationMiddleware(Middleware):
 
     def __init__(self, get_response: Callable[..., Any], *, backends: Sequence[Any] = ()) -> None:
         super().__init__(get_response)
-        self.backends = tuple(_backend(entry) for entry in backends) or DEFAULT_BACKENDS
+        self.backends = backends = tuple(_backend(entry) for entry in backends) or DEFAULT_BACKENDS
+        app = current_app.get()
+        if app is not None:
+            # Built for `app`: request.user, request.auser and the backends are made
+            # when a request first uses them (HttpRequest.__getattr__), so a request that
+            # never asks who its user is pays for no object and no request hook.
+            require_sessions(app, "AuthenticationMiddleware")
+            app.request_attributes.update(
+                user=LazyUser,
+                auser=_bound_auser,
+                auth_backends=lambda request: backends,
+            )
+            self.process_request = None  # type: ignore[assignment]
 
     def process_request(self, request: Any) -> None:
+        # Called only where no app built the chain (a middleware called directly).
         if not hasattr(request, "session"):
             raise ImproperlyConfigured(
                 "AuthenticationMiddleware needs request.session: put "
@@ -77,6 +92,10 @@ async def auser(request: Any) -> Any:
         cached = request.__dict__["_cached_user"] = await get_user(request)
         request.user = cached
     return cached
+
+
+def _bound_auser(request: Any) -> Any:
+    return MethodType(auser, request)  # an async method, as Django's
 
 
 def _backend(entry: Any) -> Any:

@@ -26,6 +26,7 @@ from typing import Any
 
 from legato._names import view_name
 from legato._runtime.bridge import lift
+from legato.context import current_app
 from legato.exceptions import MiddlewareNotUsed
 from legato.handlers.chain import AsyncGetResponse, ChainMode, Layer, RunAsync, build_chain
 from legato.handlers.errors import ErrorResponder
@@ -95,7 +96,15 @@ class Pipeline:
         # In a thread, each route's view as the thread calls it (built on first use); on
         # the loop, None: the resolver's callbacks are called as they are.
         self._thread_views: dict[Any, AsyncView] | None = None if mode.on_loop else {}
-        chain = build_chain(core.middleware, self.respond, core.errors.response_for_exception, mode)
+        # As Django's middleware read settings in __init__, factories may read the app's
+        # (SessionMiddleware picks its hooks by the store and provides request.session).
+        token = current_app.set(core.app)
+        try:
+            chain = build_chain(
+                core.middleware, self.respond, core.errors.response_for_exception, mode
+            )
+        finally:
+            current_app.reset(token)
         self.get_response: Layer = chain.get_response
         self.view_hooks = chain.view_hooks
         self.exception_hooks = chain.exception_hooks

@@ -36,6 +36,7 @@ from urllib.parse import quote, quote_from_bytes, urljoin, urlsplit
 
 import orjson
 
+from legato.context import current_app
 from legato.exceptions import BadRequest, DisallowedHost, ImproperlyConfigured
 from legato.http.accept import (
     MediaType,
@@ -204,6 +205,19 @@ class HttpRequest:
             COOKIES={},
             FILES=MultiValueDict(),
         )
+
+    if not TYPE_CHECKING:  # to mypy, a request has only the attributes it declares
+
+        def __getattr__(self, name: str) -> Any:
+            # Only for an attribute the request does not have: one a middleware provides
+            # lazily (SessionMiddleware's `session`, AuthenticationMiddleware's `user`),
+            # made on first use, so that a request that never uses it pays nothing.
+            app = current_app.get()
+            provide = None if app is None else app.request_attributes.get(name)
+            if provide is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            value = self.__dict__[name] = provide(self)
+            return value
 
     def __repr__(self) -> str:
         if self.method is None or not self.get_full_path():

@@ -1,4 +1,5 @@
-"""Give each request its messages (`request._messages`) and write them back after the view.
+"""Give each request its messages (`request._messages`, made on first use) and write them
+back after the view.
 
 Place it after SessionMiddleware in `App(middleware=[...])`: its way out runs first, so
 the session it writes to is saved after it. As SessionMiddleware's, its
@@ -18,6 +19,7 @@ from legato.http.response import HttpResponseBase
 from legato.messages.storage import SessionStorage
 from legato.middleware.base import Middleware
 from legato.sessions.app_sessions import store_never_waits
+from legato.sessions.middleware import require_sessions
 
 __all__ = ["MessageMiddleware"]
 
@@ -29,11 +31,19 @@ class MessageMiddleware(Middleware):
 
     def __init__(self, get_response: Callable[..., Any]) -> None:
         super().__init__(get_response)
-        if not self.async_mode or store_never_waits(current_app.get()):
+        app = current_app.get()
+        if app is not None:
+            # Built for `app`: the storage is made when a request first adds or reads a
+            # message (HttpRequest.__getattr__); other requests pay for no request hook.
+            require_sessions(app, "MessageMiddleware")
+            app.request_attributes["_messages"] = SessionStorage
+            self.process_request = None  # type: ignore[assignment]
+        if not self.async_mode or store_never_waits(app):
             # As SessionMiddleware: a plain function wherever writing cannot block.
             self.process_response = self._process_response_sync  # type: ignore[method-assign,assignment]
 
     def process_request(self, request: HttpRequest) -> None:
+        # Called only where no app built the chain (a middleware called directly).
         if "session" not in request.__dict__:
             raise ImproperlyConfigured(
                 "MessageMiddleware keeps messages in the session: put "

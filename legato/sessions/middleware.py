@@ -1,11 +1,13 @@
 """Give each request `request.session`; save it and set its cookie on the way out.
 
-The way in does no I/O and reads no cookie: `request.session` is a `Session` that loads
-itself when first used. The way out does nothing for a session the view never touched;
-otherwise, as Django's middleware: `Vary: Cookie` once the session was read, the cookie
-deleted once the session was emptied (`flush()`), and the session saved and its cookie
-set when modified (or on every request, with session_save_every_request), unless the
-response is a server error.
+There is no way in: the middleware gives the app a lazy request attribute, so
+`request.session` is made when a request first uses it (a `Session`, which loads itself
+from the cookie and the store when first read); a request that never uses it pays for
+no object and no hook but `process_response`. The way out does nothing for a session
+the view never touched; otherwise, as Django's middleware: `Vary: Cookie` once the
+session was read, the cookie deleted once the session was emptied (`flush()`), and the
+session saved and its cookie set when modified (or on every request, with
+session_save_every_request), unless the response is a server error.
 
 The store and every setting come from the app serving the request (legato/context.py,
 legato/sessions/app_sessions.py). `process_response` is a plain function wherever saving
@@ -16,12 +18,14 @@ database or Redis store gets a coroutine, which costs an await on every request.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from legato.context import current_app, get_current_app
+from legato.exceptions import ImproperlyConfigured
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase
 from legato.middleware._vary import add_vary
@@ -35,7 +39,7 @@ from legato.sessions.stores.base import SessionTooLarge
 if TYPE_CHECKING:
     from legato.app import App
 
-__all__ = ["SessionMiddleware"]
+__all__ = ["SessionMiddleware", "require_sessions"]
 
 logger = logging.getLogger("legato.sessions")
 
@@ -52,7 +56,15 @@ class SessionMiddleware(Middleware):
         super().__init__(get_response)
         self._sessions: AppSessions | None = None
         self._save_always = False  # session_save_every_request, once attached
-        if not self.async_mode or store_never_waits(current_app.get()):
+        app = current_app.get()
+        if app is not None:
+            # The chain is being built for `app`: request.session is made when a request
+            # first uses it (HttpRequest.__getattr__), so an untouched session costs no
+            # object and no request hook.
+            sessions = self._attach(app)
+            app.request_attributes["session"] = functools.partial(_new_session, sessions)
+            self.process_request = None  # type: ignore[assignment]
+        if not self.async_mode or store_never_waits(app):
             # A plain function where saving never waits: in a thread (it may wait for
             # the loop there), or for signed cookies, saved inline; a call cheaper than
             # awaiting a coroutine on every request.
@@ -64,17 +76,23 @@ class SessionMiddleware(Middleware):
         return app_sessions.running(app)
 
     def process_request(self, request: HttpRequest) -> None:
+        # Called only where no app built the chain (a middleware called directly, as a
+        # Django-style unit test does): the session is made now.
         sessions = self._sessions
-        if sessions is None:  # the first request: a chain serves one app
+        if sessions is None:
             sessions = self._attach(get_current_app())
-        request.session = Session(sessions.store, sessions.options, request)  # type: ignore[attr-defined]
+        request.session = _new_session(sessions, request)  # type: ignore[attr-defined]
 
     async def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        session = request.session  # type: ignore[attr-defined]
+        session = request.__dict__.get("session")
+        if session is None:  # never used, the common case
+            if not self._save_always:
+                return response
+            session = request.session  # type: ignore[attr-defined]
         if not (session.accessed or session.modified or self._save_always):
-            session._request = None  # untouched, the common case: break the cycle, done
+            session._request = None  # untouched: break the cycle, done
             return response
         action = _action(session, response)
         session._request = None
@@ -88,7 +106,11 @@ class SessionMiddleware(Middleware):
     def _process_response_sync(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        session = request.session  # type: ignore[attr-defined]
+        session = request.__dict__.get("session")
+        if session is None:
+            if not self._save_always:
+                return response
+            session = request.session  # type: ignore[attr-defined]
         if not (session.accessed or session.modified or self._save_always):
             session._request = None
             return response
@@ -106,6 +128,24 @@ class SessionMiddleware(Middleware):
         sessions = self._sessions = sessions_of(app)
         self._save_always = sessions.options.save_every_request
         return sessions
+
+
+def require_sessions(app: App | None, needed_by: str) -> None:
+    """Raise ImproperlyConfigured, naming `needed_by`, unless `app`'s middleware include
+    SessionMiddleware (no app: a middleware built by hand, not checked)."""
+    if app is None:
+        return
+    for factory in app.core().middleware:
+        if getattr(factory, "middleware_class", factory) is SessionMiddleware:
+            return
+    raise ImproperlyConfigured(
+        f"{needed_by} keeps its data in the session: put "
+        "legato.sessions.SessionMiddleware before it in App(middleware=[...])."
+    )
+
+
+def _new_session(sessions: AppSessions, request: HttpRequest) -> Session:
+    return Session(sessions.store, sessions.options, request)
 
 
 def _action(session: Session, response: HttpResponseBase) -> int:

@@ -37,10 +37,12 @@ async def session_cookies_after(
             "The test client logs in through the app's sessions: put "
             "legato.sessions.SessionMiddleware in App(middleware=[...])."
         )
+    # Made outside the app's context, it is not a chain's: it sets request.session in
+    # process_request rather than giving the app a lazy attribute.
+    middleware = SessionMiddleware(_unused_get_response)
     token = current_app.set(app)
     try:
         request = HttpRequest(_scope(cookie_header))
-        middleware = SessionMiddleware(_unused_get_response)
         middleware.process_request(request)
         result = await work(request)
         response: Any = middleware.process_response(request, HttpResponse())

@@ -315,3 +315,32 @@ def test_accepted_types_read_an_assigned_meta() -> None:
     request.META["HTTP_ACCEPT"] = "text/plain;q=0.5,text/html"
     assert request.get_preferred_type(["text/html", "text/plain"]) == "text/html"
     assert request.accepted_type("text/plain").quality == 0.5  # type: ignore[union-attr]
+
+
+def test_lazy_attributes_are_made_on_first_use_and_kept() -> None:
+    from legato import App
+    from legato.context import current_app
+
+    app = App()
+    made: list[object] = []
+
+    def visitor(request: HttpRequest) -> str:
+        made.append(request)
+        return "ada"
+
+    app.request_attributes["visitor"] = visitor
+    request = HttpRequest({"type": "http", "method": "GET", "path": "/", "headers": []})
+    token = current_app.set(app)
+    try:
+        assert "visitor" not in vars(request)
+        assert request.visitor == "ada"  # type: ignore[attr-defined]
+        assert request.visitor == "ada"  # type: ignore[attr-defined]
+        assert made == [request]
+        with pytest.raises(AttributeError, match="'HttpRequest' object has no attribute 'vistor'"):
+            request.vistor  # type: ignore[attr-defined]  # noqa: B018
+        assert getattr(request, "vistor", None) is None
+    finally:
+        current_app.reset(token)
+    # Outside any app, nothing is provided.
+    with pytest.raises(AttributeError):
+        HttpRequest().visitor  # type: ignore[attr-defined]  # noqa: B018

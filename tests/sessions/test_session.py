@@ -215,9 +215,8 @@ def test_request_is_freed_without_the_garbage_collector(use: bool) -> None:
     app = App([], middleware=[SessionMiddleware], secret_key=SECRET)
     token = current_app.set(app)
     try:
-        middleware = SessionMiddleware(_async_view)
+        middleware = SessionMiddleware(_async_view)  # provides request.session lazily
         request = HttpRequest({"type": "http", "headers": [], "method": "GET", "path": "/"})
-        middleware.process_request(request)
         if use:
             request.session["a"] = 1  # type: ignore[attr-defined]
         middleware.process_response(request, HttpResponse(""))  # sync: signed cookies
