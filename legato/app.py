@@ -136,6 +136,14 @@ class App:
             )
         return self._secret_keys
 
+    def use_secret_keys(self, keys: SecretKeys) -> SecretKeys:
+        """Sign with `keys` from now on, where the app was given none (a key made for one
+        run in debug mode); returns them."""
+        if self.secret_keys is not None:
+            raise ImproperlyConfigured("The app has a secret key already: it is not replaced.")
+        self._secret_keys = keys
+        return keys
+
     @property
     def resolver(self) -> Resolver:
         """The compiled URL table (compiled on first use)."""
@@ -358,7 +366,6 @@ class App:
                 ),
                 allowed_hosts=AllowedHosts(config.allowed_hosts),
                 append_slash=config.append_slash,
-                secret_keys=self.secret_keys,
                 force_script_name=config.force_script_name,
                 adapt_view=self._adapt_view,
                 proxy=ProxyHeaders.from_settings(

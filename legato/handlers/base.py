@@ -38,7 +38,6 @@ from legato.http.proxy import ProxyHeaders
 from legato.http.redirects import escape_leading_slashes
 from legato.http.request import HttpRequest
 from legato.http.response import HttpResponseBase, HttpResponsePermanentRedirect
-from legato.signing import SecretKeys
 from legato.sync import PoolCall, ThreadPool
 from legato.templates.engine import Templates
 from legato.templates.response import TemplateRendering, render_lazily
@@ -71,7 +70,6 @@ class Core:
     limits: RequestLimits
     allowed_hosts: AllowedHosts
     append_slash: bool = True
-    secret_keys: SecretKeys | None = None  # for signing; None: the app has no secret key
     # App(force_script_name=...): the mount point to use instead of the server's (None).
     force_script_name: str | None = None
     adapt_view: Callable[[Any], Any] | None = None  # for tables named by request.urlconf

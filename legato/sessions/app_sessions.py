@@ -91,17 +91,19 @@ def _keys_of(app: App) -> SecretKeys:
         return keys
     if not app.debug:
         raise ImproperlyConfigured(
-            "SessionMiddleware signs session cookies and needs a secret key: pass "
-            "App(secret_key=...) or set LEGATO_SECRET_KEY to a long random string (e.g. "
-            "from `python -c 'import secrets; print(secrets.token_urlsafe(50))'`), "
-            "the same in every worker."
+            "SessionMiddleware needs a secret key (it signs session cookies, and a logged-in "
+            "session holds a digest made with it): pass App(secret_key=...) or set "
+            "LEGATO_SECRET_KEY to a long random string (e.g. from `python -c 'import "
+            "secrets; print(secrets.token_urlsafe(50))'`), the same in every worker."
         )
     logger.warning(
         "No secret key: sessions are signed with a key made for this run (debug=True), "
         "so they end when the app restarts and are not shared between workers. Set "
         "App(secret_key=...) or LEGATO_SECRET_KEY."
     )
-    return SecretKeys(secrets.token_urlsafe(50))
+    # The app's key from now on, so that what else signs (the password digest a login
+    # keeps in the session, signed cookies) agrees with the sessions.
+    return app.use_secret_keys(SecretKeys(secrets.token_urlsafe(50)))
 
 
 def _make_store(app: App, keys: SecretKeys) -> SessionStore:

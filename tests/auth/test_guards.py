@@ -175,3 +175,12 @@ def test_error_page_template_awaits_auser(tmp_path: object) -> None:
     app = site_app(USERS, templates=[directory], handler404=handler404)
     with logged_in(app, "ada", lifespan=True) as client:
         assert client.get("/nowhere/").text == "not found [ada]"
+
+
+def test_debug_without_a_secret_key_logs_in_with_the_generated_key() -> None:
+    # The key made for the run signs the sessions and the password digest alike.
+    app = site_app([{"username": "ada", "password": "ada's password"}], secret_key=None, debug=True)
+    with Client(app) as client:
+        assert client.login(username="ada", password="ada's password")
+        assert client.get("/whoami/").json()["user"] == "ada"
+    assert app.secret_keys is not None
