@@ -342,6 +342,7 @@ class App:
         """
         if self._core is None:
             self.static_files()
+            _ = self.secret_keys  # a malformed key fails here, at start-up
             config = self.config
             self._core = Core(
                 resolver=self.resolver,
