@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Legato needs Python 3.11 or newer"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,wsgi,db,redis,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,wsgi,db,redis,bench,granian]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -1,6 +1,7 @@
-"""The `legato` command: run an app on uvicorn, print its URL table, check it.
+"""The `legato` command: run an app on uvicorn or granian, print its URL table, check it.
 
 legato run module:app [--host 127.0.0.1] [--port 8000] [--workers N] [--reload]
+                      [--server uvicorn|granian]
 legato routes module:app
 legato check module:app
 legato collectstatic module:app
@@ -18,7 +19,10 @@ from typing import Any
 from legato._names import dotted_name
 from legato.exceptions import ImproperlyConfigured
 
-__all__ = ["load_app", "main"]
+__all__ = ["SERVERS", "load_app", "main"]
+
+# uvicorn first: the default, until granian passes the same integration tests.
+SERVERS = ("uvicorn", "granian")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,13 +40,19 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="legato", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="serve an app on uvicorn")
+    run = commands.add_parser("run", help="serve an app on uvicorn or granian")
     run.add_argument("app", help="the app as module:attribute, e.g. mysite.app:app")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--workers", type=int, default=None, help="number of processes")
     run.add_argument("--reload", action="store_true", help="restart when code changes")
     run.add_argument("--log-level", default="info")
+    run.add_argument(
+        "--server",
+        choices=SERVERS,
+        default=None,
+        help="the HTTP server (default: $LEGATO_SERVER, else uvicorn)",
+    )
     run.set_defaults(command=_run)
 
     routes = commands.add_parser("routes", help="print the URL table")
@@ -78,13 +88,40 @@ def load_app(target: str) -> Any:
         ) from None
 
 
+def _server(options: argparse.Namespace) -> str:
+    server = options.server or os.environ.get("LEGATO_SERVER") or "uvicorn"
+    if server not in SERVERS:
+        raise ImproperlyConfigured(
+            f"LEGATO_SERVER={server!r}: expected one of {', '.join(SERVERS)}."
+        )
+    return server
+
+
 def _run(options: argparse.Namespace) -> int:
+    server = _server(options)
+    app = load_app(options.app)  # fail here, with our message, rather than in the server
+    config = getattr(app, "config", None)
+    grace = getattr(config, "shutdown_grace", None)
+    if server == "granian":
+        from legato.server import granian
+
+        granian.run(
+            options.app,
+            host=options.host,
+            port=options.port,
+            workers=options.workers,
+            reload=options.reload,
+            log_level=options.log_level,
+            shutdown_grace=grace,
+        )
+        return 0
+    return _run_uvicorn(options, config, grace)
+
+
+def _run_uvicorn(options: argparse.Namespace, config: Any, grace: float | None) -> int:
     from legato.server import uvicorn
     from legato.server.protocols import http_protocol
 
-    app = load_app(options.app)  # fail here, with our message, rather than inside uvicorn
-    config = getattr(app, "config", None)
-    grace = getattr(config, "shutdown_grace", None)
     ws_max_size = getattr(config, "websocket_max_message_size", None) or 16 * 1024 * 1024
     uvicorn.run(
         options.app,

@@ -25,3 +25,11 @@ def test_check_builds_the_app(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_target_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["routes", "examples.showcase.app"]) == 2
     assert "module:attribute" in capsys.readouterr().err
+
+
+def test_an_unknown_legato_server_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEGATO_SERVER", "hypercorn")
+    assert main(["run", "examples.seeds.urls:urlpatterns"]) == 2
+    assert "LEGATO_SERVER='hypercorn': expected one of uvicorn, granian" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import socket
 import subprocess
@@ -15,21 +16,27 @@ import pytest
 
 from tests.integration.servers import (
     ROOT,
+    SERVERS,
     free_port,
     legato_command,
     legato_process,
     legato_server,
     output_of,
+    server_options,
+    servers_but_granian,
 )
 
 pytestmark = pytest.mark.integration
 
 APP = "tests.integration.apps.longlived:app"
+LATE_SHUTDOWN = servers_but_granian(
+    "lifespan.shutdown comes after the connections close, so the app learns of shut-down too late"
+)
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    with legato_server(APP) as url:
+@pytest.fixture(scope="module", params=SERVERS)
+def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    with legato_server(APP, *server_options(request.param)) as url:
         yield url
 
 
@@ -136,8 +143,9 @@ def test_tasks_return_to_baseline_after_a_thousand_requests_with_aborts(
     wait_for(lambda: counts(client)["tasks"] <= baseline, deadline=5.0)
 
 
-def test_shutdown_lets_in_flight_requests_finish_and_refuses_new_ones() -> None:
-    with legato_process(APP) as (base_url, process):
+@pytest.mark.parametrize("server", SERVERS)
+def test_shutdown_lets_in_flight_requests_finish_and_refuses_new_ones(server: str) -> None:
+    with legato_process(APP, *server_options(server)) as (base_url, process):
         with httpx.Client(base_url=base_url, timeout=10) as http:
 
             async def slow_then_signal() -> httpx.Response:
@@ -157,17 +165,17 @@ def test_shutdown_lets_in_flight_requests_finish_and_refuses_new_ones() -> None:
         assert process.wait(timeout=10) in (0, -signal.SIGTERM)
 
 
-def test_shutdown_grace_cancels_what_outlives_it() -> None:
+@pytest.mark.parametrize("server", LATE_SHUTDOWN)
+def test_shutdown_grace_cancels_what_outlives_it(server: str) -> None:
     env = {"LEGATO_SHUTDOWN_GRACE": "0.5"}
-    with legato_process(APP, env=env) as (base_url, process):
-        sock = open_request(base_url, "/sleep/30/")
-        with httpx.Client(base_url=base_url, timeout=5) as http:
-            wait_for(lambda: counts(http).get("started") == 1)
-        started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
-        assert time.monotonic() - started < 3.0
-        sock.close()
+    with legato_process(APP, *server_options(server), env=env) as (base_url, process):  # noqa: SIM117
+        with contextlib.closing(open_request(base_url, "/sleep/30/")):
+            with httpx.Client(base_url=base_url, timeout=5) as http:
+                wait_for(lambda: counts(http).get("started") == 1)
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=10)
+            assert time.monotonic() - started < 3.0
 
 
 def read_until_closed(sock: socket.socket, deadline: float) -> bytes:
@@ -179,19 +187,19 @@ def read_until_closed(sock: socket.socket, deadline: float) -> bytes:
     return received
 
 
-def test_view_outliving_the_grace_gets_503_and_one_log_line() -> None:
+@pytest.mark.parametrize("server", LATE_SHUTDOWN)
+def test_view_outliving_the_grace_gets_503_and_one_log_line(server: str) -> None:
     env = {"LEGATO_SHUTDOWN_GRACE": "1"}
-    with legato_process(APP, env=env) as (base_url, process):
-        sock = open_request(base_url, "/sleep/30/")
-        with httpx.Client(base_url=base_url, timeout=5) as http:
-            wait_for(lambda: counts(http).get("started") == 1)
-        started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        answer = read_until_closed(sock, deadline=5)
-        process.wait(timeout=10)
-        took = time.monotonic() - started
-        log = output_of(process)
-        sock.close()
+    with legato_process(APP, *server_options(server), env=env) as (base_url, process):  # noqa: SIM117
+        with contextlib.closing(open_request(base_url, "/sleep/30/")) as sock:
+            with httpx.Client(base_url=base_url, timeout=5) as http:
+                wait_for(lambda: counts(http).get("started") == 1)
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            answer = read_until_closed(sock, deadline=5)
+            process.wait(timeout=10)
+            took = time.monotonic() - started
+            log = output_of(process)
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 503 ")
     assert b"\r\nretry-after: 1" in head.lower()
@@ -203,20 +211,25 @@ def test_view_outliving_the_grace_gets_503_and_one_log_line() -> None:
     assert "Exception in ASGI application" not in log
 
 
-def test_event_streams_end_with_their_final_event_when_shutdown_begins() -> None:
+@pytest.mark.parametrize("server", LATE_SHUTDOWN)
+def test_event_streams_end_with_their_final_event_when_shutdown_begins(server: str) -> None:
     # The default grace (10 s): the streams must not wait for it, nor the process.
-    with legato_process(APP) as (base_url, process):
-        streams = [open_request(base_url, target) for target in ("/clock/", "/events/")]
-        with httpx.Client(base_url=base_url, timeout=5) as http:
-            wait_for(lambda: counts(http).get("clock open") == counts(http).get("events open") == 1)
-        started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        received = [read_until_closed(sock, deadline=5) for sock in streams]
-        ended = time.monotonic() - started
-        process.wait(timeout=10)
-        exited = time.monotonic() - started
-        for sock in streams:
-            sock.close()
+    with legato_process(APP, *server_options(server)) as (base_url, process):  # noqa: SIM117
+        with contextlib.ExitStack() as open_streams:
+            streams = [
+                open_streams.enter_context(contextlib.closing(open_request(base_url, target)))
+                for target in ("/clock/", "/events/")
+            ]
+            with httpx.Client(base_url=base_url, timeout=5) as http:
+                wait_for(
+                    lambda: counts(http).get("clock open") == counts(http).get("events open") == 1
+                )
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            received = [read_until_closed(sock, deadline=5) for sock in streams]
+            ended = time.monotonic() - started
+            process.wait(timeout=10)
+            exited = time.monotonic() - started
     for body in received:
         # The last event says "reconnect in a second", then the chunked body ends.
         assert body.endswith(b"retry: 1000\n\n\r\n0\r\n\r\n")
@@ -224,22 +237,25 @@ def test_event_streams_end_with_their_final_event_when_shutdown_begins() -> None
     assert exited < 2.0
 
 
-def test_workers_end_event_streams_when_shutdown_begins() -> None:
-    with legato_process(APP, "--workers", "2") as (base_url, process):
-        sock = open_request(base_url, "/clock/")
-        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
-        started = time.monotonic()
-        process.send_signal(signal.SIGTERM)  # the supervisor passes it on to its workers
-        body = read_until_closed(sock, deadline=5)
-        ended = time.monotonic() - started
-        process.wait(timeout=15)
-        sock.close()
+@pytest.mark.parametrize("server", LATE_SHUTDOWN)
+def test_workers_end_event_streams_when_shutdown_begins(server: str) -> None:
+    with legato_process(APP, "--workers", "2", *server_options(server)) as (base_url, process):  # noqa: SIM117
+        with contextlib.closing(open_request(base_url, "/clock/")) as sock:
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)  # the supervisor passes it on to its workers
+            body = read_until_closed(sock, deadline=5)
+            ended = time.monotonic() - started
+            process.wait(timeout=15)
     assert body.endswith(b"retry: 1000\n\n\r\n0\r\n\r\n")
     assert ended < 2.0
 
 
-def test_failing_startup_exits_naming_the_hook() -> None:
-    command = legato_command("tests.integration.apps.failing_startup:app", free_port())
+@pytest.mark.parametrize("server", SERVERS)
+def test_failing_startup_exits_naming_the_hook(server: str) -> None:
+    command = legato_command(
+        "tests.integration.apps.failing_startup:app", free_port(), *server_options(server)
+    )
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     output = result.stdout + result.stderr
