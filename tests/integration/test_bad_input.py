@@ -11,14 +11,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.integration.servers import legato_server
+from tests.integration.servers import SERVERS, legato_server, server_options
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def address() -> Iterator[tuple[str, int]]:
-    with legato_server("examples.showcase.app:app") as url:
+@pytest.fixture(scope="module", params=SERVERS)
+def address(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
+    with legato_server("examples.showcase.app:app", *server_options(request.param)) as url:
         parts = urlsplit(url)
         yield parts.hostname or "127.0.0.1", parts.port or 80
 

@@ -17,16 +17,16 @@ import httpx
 import pytest
 
 from tests.integration.apps.pages_mw import ALLOWED_ORIGIN, PAGE
-from tests.integration.servers import legato_process, legato_server
+from tests.integration.servers import SERVERS, legato_process, legato_server, server_options
 
 pytestmark = pytest.mark.integration
 
 APP = "tests.integration.apps.pages_mw:app"
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    with legato_server(APP) as url:
+@pytest.fixture(scope="module", params=SERVERS)
+def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    with legato_server(APP, *server_options(request.param)) as url:
         yield url
 
 

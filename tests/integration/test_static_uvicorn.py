@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from legato.static import collectstatic
-from tests.integration.servers import gunicorn_process, legato_process
+from tests.integration.servers import SERVERS, gunicorn_process, legato_process, server_options
 
 pytestmark = pytest.mark.integration
 
@@ -57,9 +57,11 @@ def manifest(files: dict[str, str]) -> dict[str, str]:
     return paths
 
 
-@pytest.fixture(scope="module")
-def site(files: dict[str, str]) -> Iterator[tuple[str, int, dict[str, str]]]:
-    with legato_process(TARGET, env=files) as (url, process):
+@pytest.fixture(scope="module", params=SERVERS)
+def site(
+    request: pytest.FixtureRequest, files: dict[str, str]
+) -> Iterator[tuple[str, int, dict[str, str]]]:
+    with legato_process(TARGET, *server_options(request.param), env=files) as (url, process):
         yield url, process.pid, manifest(files)
 
 

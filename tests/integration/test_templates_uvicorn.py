@@ -12,16 +12,16 @@ import httpx
 import pytest
 
 from tests.integration.apps.templates_app import ROW_DELAY, ROWS
-from tests.integration.servers import legato_process, output_of
+from tests.integration.servers import SERVERS, legato_process, output_of, server_options
 
 pytestmark = pytest.mark.integration
 
 APP = "tests.integration.apps.templates_app:app"
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[str, object]]:
-    with legato_process(APP) as (base, process):
+@pytest.fixture(scope="module", params=SERVERS)
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, object]]:
+    with legato_process(APP, *server_options(request.param)) as (base, process):
         yield base, process
 
 

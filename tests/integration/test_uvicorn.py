@@ -9,16 +9,17 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.integration.servers import legato_server
+from tests.integration.servers import SERVERS, legato_server, server_options
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+@pytest.fixture(scope="module", params=SERVERS)
+def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
     # 25 pool threads: 50 sleeping sync views need exactly two rounds.
     env = {"LEGATO_THREAD_POOL_SIZE": "25"}
-    with legato_server("examples.showcase.app:app", env=env) as url:
+    options = server_options(request.param)
+    with legato_server("examples.showcase.app:app", *options, env=env) as url:
         yield url
 
 
