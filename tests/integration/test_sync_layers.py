@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.integration.servers import gunicorn_process, legato_server
+from tests.integration.servers import SERVERS, gunicorn_process, legato_server, server_options
 
 pytestmark = pytest.mark.integration
 
@@ -55,10 +55,13 @@ async def burst(base_url: str, route: str, count: int) -> tuple[float, list[int]
     return time.monotonic() - started, [status for status, _ in answers], threads
 
 
-@pytest.fixture(scope="module")
-def uvicorn_url() -> Iterator[str]:
+@pytest.fixture(scope="module", params=SERVERS)
+def uvicorn_url(request: pytest.FixtureRequest) -> Iterator[str]:
     # Six threads, what the old default gave on two cores, and what capped the app.
-    with legato_server("tests.integration.apps.sync_layers:app", env=POOL_OF_SIX) as url:
+    # (Named for the ASGI server; granian serves the same tests.)
+    options = server_options(request.param)
+    target = "tests.integration.apps.sync_layers:app"
+    with legato_server(target, *options, env=POOL_OF_SIX) as url:
         yield url
 
 
