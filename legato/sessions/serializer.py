@@ -8,11 +8,12 @@ as Django's JSONSerializer does: store plain values.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
 
-__all__ = ["decode", "encode"]
+__all__ = ["decode", "decode_stored", "encode"]
 
 
 def encode(data: dict[str, Any]) -> bytes:
@@ -27,3 +28,14 @@ def decode(raw: bytes | str) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def decode_stored(raw: bytes | str) -> dict[str, Any] | None:
+    """`decode` for data a store kept: what is not a JSON object is refused and logged
+    (at DEBUG on legato.security.sessions), and the session starts empty."""
+    data = decode(raw)
+    if data is None:
+        logging.getLogger("legato.security.sessions").debug(
+            "Session data refused: not a JSON object"
+        )
+    return data

@@ -120,6 +120,18 @@ def gunicorn_process(
         yield base, process
 
 
+# Where browser tests keep their screenshots (git-ignored), and the flags Debian's
+# Chromium needs to run headless here.
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 # The servers `legato run --server` starts; the tests that hold for both run on both.
 SERVERS = ("uvicorn", "granian")
 

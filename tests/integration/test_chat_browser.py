@@ -10,19 +10,15 @@ from pathlib import Path
 import pytest
 
 from tests.channels.redis_server import redis_process
-from tests.integration.servers import ROOT, free_port, legato_server, require_binary
+from tests.integration.servers import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    free_port,
+    legato_server,
+    require_binary,
+)
 
 pytestmark = pytest.mark.integration
-
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.servers import ROOT, legato_server, require_binary
-from tests.integration.test_chat_browser import CHROMIUM_ARGS
+from tests.integration.servers import ARTIFACTS, CHROMIUM_ARGS, legato_server, require_binary
 
 pytestmark = pytest.mark.integration
-
-ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="module")

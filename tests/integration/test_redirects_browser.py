@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from legato.http import url_has_allowed_host_and_scheme
 from tests.http.url_pieces import ALLOWED, any_urls
-from tests.integration.servers import require_binary
-from tests.integration.test_chat_browser import CHROMIUM_ARGS
+from tests.integration.servers import CHROMIUM_ARGS, require_binary
 
 pytestmark = pytest.mark.integration
 

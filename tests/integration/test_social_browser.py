@@ -12,19 +12,10 @@ from typing import Any
 import pytest
 
 from tests.channels.redis_server import running_redis
-from tests.integration.servers import ROOT, legato_process, require_binary
+from tests.integration.servers import ARTIFACTS, CHROMIUM_ARGS, legato_process, require_binary
 
 pytestmark = pytest.mark.integration
 
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct horse battery staple"
 WAIT_MS = 10_000  # the longest any step may take
 APP = "examples.social.app:app"

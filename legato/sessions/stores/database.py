@@ -71,10 +71,7 @@ class DatabaseStore:
             raw = (await connection.execute(query)).scalar_one_or_none()
         if raw is None:
             return None
-        data = serializer.decode(raw)
-        if data is None:
-            security_logger.debug("Session data refused: not a JSON object")
-        return data
+        return serializer.decode_stored(raw)
 
     async def save(self, session_key: str | None, data: dict[str, Any], max_age: int) -> str:
         await self._ready()

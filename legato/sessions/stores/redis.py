@@ -44,10 +44,7 @@ class RedisStore:
         raw = await self._redis().get(self.prefix + session_key)
         if raw is None:
             return None
-        data = serializer.decode(raw)
-        if data is None:
-            security_logger.debug("Session data refused: not a JSON object")
-        return data
+        return serializer.decode_stored(raw)
 
     async def save(self, session_key: str | None, data: dict[str, Any], max_age: int) -> str:
         raw = serializer.encode(data)
