@@ -25,11 +25,12 @@ __all__ = ["session_cookies_after"]
 
 async def session_cookies_after(
     app: Any,
-    cookie_header: str | None,
+    scope: dict[str, Any],
     work: Callable[[HttpRequest], Awaitable[Any]],
 ) -> tuple[Any, SimpleCookie]:
-    """Run `work(request)` on a request carrying `cookie_header`, with the app's session;
-    return what it returned and the cookies the session middleware sets afterwards."""
+    """Run `work(request)` on the request `scope` describes (the client's cookies in it),
+    with the app's session; return what it returned and the cookies the session
+    middleware sets afterwards."""
     from legato.sessions import SessionMiddleware
 
     if SessionMiddleware not in getattr(app, "middleware", ()):
@@ -42,7 +43,7 @@ async def session_cookies_after(
     middleware = SessionMiddleware(_unused_get_response)
     token = current_app.set(app)
     try:
-        request = HttpRequest(_scope(cookie_header))
+        request = HttpRequest(scope)
         middleware.process_request(request)
         result = await work(request)
         response: Any = middleware.process_response(request, HttpResponse())
@@ -55,23 +56,3 @@ async def session_cookies_after(
 
 async def _unused_get_response(request: HttpRequest) -> HttpResponseBase:
     raise AssertionError("only the session hooks of the middleware are called")
-
-
-def _scope(cookie_header: str | None) -> dict[str, Any]:
-    headers = [(b"host", b"testserver")]
-    if cookie_header:
-        headers.append((b"cookie", cookie_header.encode("latin-1")))
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/",
-        "raw_path": b"/",
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }

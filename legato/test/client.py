@@ -268,7 +268,17 @@ class AsyncClient:
     async def _with_session(self, work: Callable[[Any], Any]) -> Any:
         if self._lifespan is not None:
             await self._lifespan.start()
-        result, cookies = await session_cookies_after(self.app, self._cookie_header(), work)
+        spec = _RequestSpec(
+            method="GET",
+            url="/",
+            query=None,
+            body=b"",
+            content_type=None,
+            headers=dict(self.headers),
+            secure=False,
+        )
+        scope = spec.scope(self._cookie_header(), self._lifespan_state())
+        result, cookies = await session_cookies_after(self.app, scope, work)
         self._store_cookies(cookies)
         return result
 
