@@ -2,31 +2,49 @@
 
 `legato run --server granian` comes here (granian is an optional dependency: `pip
 install 'legato[granian]'`). Granian parses HTTP and websockets in Rust and calls the
-app as any ASGI server does; what differs from uvicorn, as measured so far:
+app as any ASGI server does.
 
-- Shut-down: asked to stop, granian stops accepting, lets the requests in flight finish
-  and only then sends `lifespan.shutdown`, so `App.begin_shutdown()` runs late and an
-  endless event stream holds the worker until `workers_kill_timeout`, which is set to
-  the app's `shutdown_grace` plus `BACKSTOP` seconds. Under uvicorn Legato's own server
-  class tells the app at once (legato/server/uvicorn.py).
-- Request-head limits (`max_request_head_size`, `request_head_timeout`, ...) are applied
-  by `legato run`'s uvicorn protocol only; granian applies its own.
+Asked to stop, a granian worker stops accepting, waits for its connections to close and
+only then sends `lifespan.shutdown`: an app learns of shut-down once it is over, so an
+endless event stream or an open websocket holds the worker until granian kills it. As
+under uvicorn (legato/server/uvicorn.py), Legato turns the order around: each worker
+loads the app through `load_app`, which, for a Legato `App`, has the worker's stop
+signal (SIGINT, SIGTERM) call `app.begin_shutdown()` (event streams end, websockets get
+1001, new requests 503) and start `app.drain()` (the app's `shutdown_grace` for requests
+in flight, then a cut) right after granian's own handler has stopped the listener. The
+lifespan's shut-down later awaits the same drain. Granian's `workers_kill_timeout` stays
+as a backstop, `BACKSTOP` seconds after the grace.
 
-The default server of `legato run` stays uvicorn until granian passes the same
-integration tests (docs/deployment.md).
+Granian has no public hook for this: the worker's signal handlers are installed by
+`granian._signals.set_loop_signals`, which the worker looks up when it starts, after it
+has loaded the app. `load_app` wraps that function in the worker process (never in the
+process that imports this module); if a granian release moves it, the app is served as
+before and a warning says shut-down will reach it late. The integration tests of
+shut-down run on granian, so such a release fails them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
+import multiprocessing
+import signal
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from legato.app import App
 from legato.exceptions import ImproperlyConfigured
 
-__all__ = ["BACKSTOP", "run"]
+__all__ = ["BACKSTOP", "load_app", "run"]
 
 # Seconds granian waits past the app's grace before killing a worker that has not ended.
 BACKSTOP = 3
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+logger = logging.getLogger("legato.server")
 
 
 def run(
@@ -51,7 +69,7 @@ def run(
     options: dict[str, Any] = {}
     if shutdown_grace is not None:
         options["workers_kill_timeout"] = math.ceil(shutdown_grace) + BACKSTOP
-    Granian(
+    server = Granian(
         target,
         address=host,
         port=port,
@@ -61,4 +79,56 @@ def run(
         log_level=LogLevels(log_level.lower()),
         websockets=True,
         **options,
-    ).serve()
+    )
+    # Granian starts its workers with multiprocessing's default method, which forks on
+    # Linux: each worker would inherit the app `legato run` imported to check it, so
+    # --reload would restart workers on the code they started with. Spawned workers
+    # import the app afresh, as uvicorn's do.
+    multiprocessing.set_start_method("spawn", force=True)
+    # Granian calls the loader with the target, in each worker process it starts.
+    server.serve(target_loader=load_app)
+
+
+def load_app(target: str) -> Any:
+    """Granian's loader of `target` in a worker; a Legato `App` hears the stop signal first."""
+    from granian import _internal, _signals
+
+    app = _internal.load_target(target)
+    if isinstance(app, App):
+        installer = getattr(_signals, "set_loop_signals", None)
+        if callable(installer):
+            _signals.set_loop_signals = partial(_signals_telling, app, installer)
+        else:
+            logger.warning(
+                "This granian has no granian._signals.set_loop_signals: the app hears of "
+                "shut-down only after granian's connections close."
+            )
+    return app
+
+
+def _signals_telling(app: App, installer: Callable[[Any], Any], loop: Any) -> Any:
+    """Granian's `set_loop_signals(loop)`, with handlers that tell `app` before stopping.
+
+    Returns granian's own stop event, which its Rust server waits on.
+    """
+    stop = installer(loop)  # granian's handlers: they set `stop`
+    tasks: set[asyncio.Future[None]] = set()
+
+    def on_stop_signal() -> None:
+        stop.set()  # granian closes its listener, and waits for its connections
+        task = asyncio.ensure_future(_begin_shutdown(app), loop=loop)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    try:
+        for signum in STOP_SIGNALS:
+            loop.add_signal_handler(signum, on_stop_signal)
+    except NotImplementedError:  # no loop signal handlers (Windows): granian's stay
+        pass
+    return stop
+
+
+async def _begin_shutdown(app: App) -> None:
+    await app.begin_shutdown()
+    # lifespan.shutdown, once the connections are closed, awaits this same drain.
+    await app.drain()

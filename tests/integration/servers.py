@@ -44,13 +44,16 @@ def wait_until_serving(
 
 @contextmanager
 def running(
-    command: Sequence[str], probe_url: str, env: dict[str, str] | None = None
+    command: Sequence[str],
+    probe_url: str,
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
 ) -> Iterator[subprocess.Popen[bytes]]:
     # A file, not a pipe: a chatty server can never block on a full pipe buffer.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the process ends
     process = subprocess.Popen(
         list(command),
-        cwd=ROOT,
+        cwd=cwd,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -23,16 +23,11 @@ from tests.integration.servers import (
     legato_server,
     output_of,
     server_options,
-    servers_but_granian,
 )
 
 pytestmark = pytest.mark.integration
 
 APP = "tests.integration.apps.longlived:app"
-LATE_SHUTDOWN = servers_but_granian(
-    "lifespan.shutdown comes after the connections close, so the app learns of shut-down too late"
-)
-
 
 @pytest.fixture(scope="module", params=SERVERS)
 def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
@@ -165,7 +160,7 @@ def test_shutdown_lets_in_flight_requests_finish_and_refuses_new_ones(server: st
         assert process.wait(timeout=10) in (0, -signal.SIGTERM)
 
 
-@pytest.mark.parametrize("server", LATE_SHUTDOWN)
+@pytest.mark.parametrize("server", SERVERS)
 def test_shutdown_grace_cancels_what_outlives_it(server: str) -> None:
     env = {"LEGATO_SHUTDOWN_GRACE": "0.5"}
     with legato_process(APP, *server_options(server), env=env) as (base_url, process):  # noqa: SIM117
@@ -187,7 +182,7 @@ def read_until_closed(sock: socket.socket, deadline: float) -> bytes:
     return received
 
 
-@pytest.mark.parametrize("server", LATE_SHUTDOWN)
+@pytest.mark.parametrize("server", SERVERS)
 def test_view_outliving_the_grace_gets_503_and_one_log_line(server: str) -> None:
     env = {"LEGATO_SHUTDOWN_GRACE": "1"}
     with legato_process(APP, *server_options(server), env=env) as (base_url, process):  # noqa: SIM117
@@ -211,7 +206,7 @@ def test_view_outliving_the_grace_gets_503_and_one_log_line(server: str) -> None
     assert "Exception in ASGI application" not in log
 
 
-@pytest.mark.parametrize("server", LATE_SHUTDOWN)
+@pytest.mark.parametrize("server", SERVERS)
 def test_event_streams_end_with_their_final_event_when_shutdown_begins(server: str) -> None:
     # The default grace (10 s): the streams must not wait for it, nor the process.
     with legato_process(APP, *server_options(server)) as (base_url, process):  # noqa: SIM117
@@ -237,7 +232,7 @@ def test_event_streams_end_with_their_final_event_when_shutdown_begins(server: s
     assert exited < 2.0
 
 
-@pytest.mark.parametrize("server", LATE_SHUTDOWN)
+@pytest.mark.parametrize("server", SERVERS)
 def test_workers_end_event_streams_when_shutdown_begins(server: str) -> None:
     with legato_process(APP, "--workers", "2", *server_options(server)) as (base_url, process):  # noqa: SIM117
         with contextlib.closing(open_request(base_url, "/clock/")) as sock:

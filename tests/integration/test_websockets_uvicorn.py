@@ -16,7 +16,6 @@ from tests.integration.servers import (
     legato_process,
     output_of,
     server_options,
-    servers_but_granian,
 )
 
 pytestmark = pytest.mark.integration
@@ -93,7 +92,7 @@ def test_handler_error_closes_with_1011_and_logs_without_leaking(
 
 @pytest.mark.parametrize(
     "server",
-    servers_but_granian("lifespan.shutdown comes after the sockets close: no 1001 at once"),
+    SERVERS,
 )
 def test_shutdown_closes_open_sockets_promptly(server: str) -> None:
     with legato_process(APP, *server_options(server)) as (base, process):
