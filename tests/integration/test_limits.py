@@ -116,6 +116,18 @@ def test_a_head_over_the_limit_is_answered_431(server: tuple[tuple[str, int], in
     assert closed_after is not None
 
 
+@pytest.mark.parametrize(("size", "status"), [(16384, b"200"), (16385, b"431")])
+def test_the_head_limit_counts_every_byte_of_the_head(
+    server: tuple[tuple[str, int], int], size: int, status: bytes
+) -> None:
+    start = b"GET /seeds/hello/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+    head = start + b"a" * (size - len(start) - 4) + b"\r\n\r\n"
+    with socket.create_connection(server[0], timeout=5) as sock:
+        sock.sendall(head)
+        answer, _ = read_until_closed(sock, SLACK)
+    assert answer.startswith(b"HTTP/1.1 " + status)
+
+
 def test_large_allowed_headers_and_pipelining_still_work(
     server: tuple[tuple[str, int], int],
 ) -> None:
