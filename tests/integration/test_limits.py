@@ -192,6 +192,19 @@ def test_a_connection_that_sends_nothing_is_closed(server: tuple[tuple[str, int]
     assert answer == b""
 
 
+def test_an_idle_keep_alive_connection_is_closed_when_the_next_head_is_late(
+    server: tuple[tuple[str, int], int],
+) -> None:
+    with socket.create_connection(server[0], timeout=5) as sock:
+        sock.sendall(b"GET /seeds/hello/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = b""
+        while b"Hello" not in answer:
+            answer += sock.recv(65536)
+        more, closed_after = read_until_closed(sock, 1 + SLACK)
+    assert closed_after is not None, "an idle keep-alive connection was open after 3 s"
+    assert more == b""
+
+
 def test_a_trickled_body_is_answered_408_and_closed(server: tuple[tuple[str, int], int]) -> None:
     address, _ = server
     head = (
