@@ -113,6 +113,7 @@ def _run(options: argparse.Namespace) -> int:
             reload=options.reload,
             log_level=options.log_level,
             shutdown_grace=grace,
+            config=config,  # its request-head limits
         )
         return 0
     return _run_uvicorn(options, config, grace)

@@ -2,7 +2,8 @@
 
 `legato run --server granian` comes here (granian is an optional dependency: `pip
 install 'legato[granian]'`). Granian parses HTTP and websockets in Rust and calls the
-app as any ASGI server does.
+app as any ASGI server does. Request heads are bounded by the app's limits through
+granian's HTTP/1 settings (`http1_settings`).
 
 Asked to stop, a granian worker stops accepting, waits for its connections to close and
 only then sends `lifespan.shutdown`: an app learns of shut-down once it is over, so an
@@ -32,12 +33,16 @@ import multiprocessing
 import signal
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from legato.app import App
+from legato.config import Config
 from legato.exceptions import ImproperlyConfigured
 
-__all__ = ["BACKSTOP", "load_app", "run"]
+if TYPE_CHECKING:
+    from granian.http import HTTP1Settings
+
+__all__ = ["BACKSTOP", "http1_settings", "load_app", "run"]
 
 # Seconds granian waits past the app's grace before killing a worker that has not ended.
 BACKSTOP = 3
@@ -56,6 +61,7 @@ def run(
     reload: bool = False,
     log_level: str = "info",
     shutdown_grace: float | None = None,
+    config: object = None,
 ) -> None:
     """Serve `target` ("module:attribute") on granian's ASGI interface until stopped."""
     try:
@@ -78,6 +84,7 @@ def run(
         reload=reload,
         log_level=LogLevels(log_level.lower()),
         websockets=True,
+        http1_settings=http1_settings(config),
         **options,
     )
     # Granian starts its workers with multiprocessing's default method, which forks on
@@ -132,3 +139,31 @@ async def _begin_shutdown(app: App) -> None:
     await app.begin_shutdown()
     # lifespan.shutdown, once the connections are closed, awaits this same drain.
     await app.drain()
+
+
+# hyper, under granian, refuses a read buffer smaller than this (bytes).
+SMALLEST_BUFFER = 8192
+
+
+def http1_settings(config: object) -> HTTP1Settings:
+    """Granian's HTTP/1 settings bounding a request head by the app's limits.
+
+    `config` is the app's `Config`; for an app that is not Legato's, the defaults apply,
+    with their `LEGATO_*` overrides. Granian answers 431 to a head that fills its read
+    buffer, so `max_request_head_size` sizes the buffer (at least 8 KiB, hyper's floor).
+    It closes, without an answer, a connection whose head is not complete
+    `header_read_timeout` after the head's first byte or the previous response, so
+    `request_head_timeout` is that deadline, whatever the head's size: with no rate to
+    extend it, a large head must arrive as fast as a small one. A limit of None leaves
+    granian's own default in place.
+    """
+    from granian.http import HTTP1Settings
+
+    if not isinstance(config, Config):
+        config = Config.from_arguments({})
+    settings = HTTP1Settings()
+    if config.max_request_head_size is not None:
+        settings.max_buffer_size = max(config.max_request_head_size, SMALLEST_BUFFER)
+    if config.request_head_timeout is not None:
+        settings.header_read_timeout = max(1, round(config.request_head_timeout * 1000))
+    return settings

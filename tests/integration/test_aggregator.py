@@ -1,10 +1,11 @@
-"""The aggregator on real servers: uvicorn processes for it and for each upstream.
+"""The aggregator on real servers: `legato run` processes for it and for each upstream.
 
 Three upstream processes (tests.integration.apps.aggregator_upstream) answer with the
 latency and failures each request asks for and count, per "<name>:<city>", the calls
 they start, finish, and see cancelled. The aggregator runs as `legato run
 examples.aggregator.app:app`, configured through AGGREGATOR_* environment variables. Every
-test asks for a city of its own, so the servers are shared by the module.
+test asks for a city of its own, so the servers are shared by the module. The aggregator
+runs on uvicorn, then on granian; the upstreams, test doubles, on uvicorn.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.integration.servers import free_port, legato_command, legato_server, running
+from tests.integration.servers import (
+    SERVERS,
+    free_port,
+    legato_command,
+    legato_server,
+    running,
+    server_options,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -41,35 +49,43 @@ def upstream_setting(upstreams: dict[str, str], query: str = "") -> str:
     return " ".join(f"{name}={base}/{name}/{query}" for name, base in upstreams.items())
 
 
+@pytest.fixture(scope="module", params=SERVERS)
+def aggregator_server(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def aggregator(upstreams: dict[str, str]) -> Iterator[str]:
+def aggregator(upstreams: dict[str, str], aggregator_server: str) -> Iterator[str]:
     """Three upstreams of 0.3 s each, a 1 s deadline."""
     env = {
         "AGGREGATOR_UPSTREAMS": upstream_setting(upstreams, "?delay=0.3"),
         "AGGREGATOR_TIMEOUT": "1",
     }
-    with legato_server(AGGREGATOR_APP, env=env) as base:
+    with legato_server(AGGREGATOR_APP, *server_options(aggregator_server), env=env) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
-def aggregator_with_dead_upstream(upstreams: dict[str, str]) -> Iterator[str]:
+def aggregator_with_dead_upstream(
+    upstreams: dict[str, str], aggregator_server: str
+) -> Iterator[str]:
     """The three upstreams (latency on request), one closed port, a 5 s deadline."""
     dead = f"dead=http://127.0.0.1:{free_port()}/"
     env = {
         "AGGREGATOR_UPSTREAMS": f"{upstream_setting(upstreams)} {dead}",
         "AGGREGATOR_TIMEOUT": "5",
     }
-    with legato_server(AGGREGATOR_APP, env=env) as base:
+    with legato_server(AGGREGATOR_APP, *server_options(aggregator_server), env=env) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
-def self_served() -> Iterator[str]:
+def self_served(aggregator_server: str) -> Iterator[str]:
     """The aggregator with its demo upstreams, which it serves itself, on its own port."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    command = legato_command(AGGREGATOR_APP, port, "--log-level", "warning")
+    options = server_options(aggregator_server)
+    command = legato_command(AGGREGATOR_APP, port, "--log-level", "warning", *options)
     with running(command, base + "/", env={"AGGREGATOR_BASE_URL": base + "/"}):
         yield base
 
@@ -237,11 +253,13 @@ def test_one_client_leaving_does_not_cancel_the_calls_it_shares(
     assert calls(upstreams, "cancelled", town) == dict.fromkeys(NAMES, 0)
 
 
-def test_showcase_calls_its_simulated_upstreams_over_http() -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_showcase_calls_its_simulated_upstreams_over_http(server: str) -> None:
     # `make demo` serves on port 8000; on another port, the base URL says where.
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    command = legato_command("examples.showcase.app:app", port, "--log-level", "warning")
+    options = server_options(server)
+    command = legato_command("examples.showcase.app:app", port, "--log-level", "warning", *options)
     with running(command, base + "/", env={"AGGREGATOR_BASE_URL": f"{base}/aggregator/"}):
         assert 'href="/aggregator/"' in httpx.get(f"{base}/", timeout=5).text
         httpx.get(f"{base}/aggregator/dashboard/", params={"city": city()}, timeout=5)

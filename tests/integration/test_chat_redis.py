@@ -1,5 +1,6 @@
-"""Two uvicorn processes share one real redis-server: a message sent to one reaches a
-websocket client connected to the other, and so do presence and the SSE + POST fallback."""
+"""Two `legato run` processes share one real redis-server: a message sent to one reaches
+a websocket client connected to the other, and so do presence and the SSE + POST fallback.
+Both processes run on uvicorn, then both on granian."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from tests.channels.redis_server import running_redis
-from tests.integration.servers import legato_process
+from tests.integration.servers import SERVERS, legato_process, server_options
 
 pytestmark = pytest.mark.integration
 
 APP = "examples.chat.app:app"
 
 
-@pytest.fixture(scope="module")
-def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+@pytest.fixture(scope="module", params=SERVERS)
+def two_workers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    options = server_options(request.param)
     database = Path(tmp_path_factory.mktemp("chat")) / "chat.sqlite3"
     with running_redis() as redis_url:
         env = {
@@ -30,11 +34,8 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         }
         # One after the other: the second finds the tables the first created.
         with (
-            legato_process(APP, env=env) as (first, _),
-            legato_process(APP, env=env) as (
-                second,
-                _,
-            ),
+            legato_process(APP, *options, env=env) as (first, _),
+            legato_process(APP, *options, env=env) as (second, _),
         ):
             yield first, second
 

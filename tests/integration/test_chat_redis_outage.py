@@ -1,4 +1,5 @@
-"""The chat on two uvicorn workers while its redis-server goes away and comes back.
+"""The chat on two `legato run` workers (uvicorn, then granian) while its redis-server
+goes away and comes back.
 
 Stopped Redis (the process exits): a publisher hears at once that its message is saved but
 not delivered, subscribers stay connected, and once Redis is back a subscriber that
@@ -23,7 +24,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tests.channels.redis_server import redis_process
-from tests.integration.servers import free_port, legato_process
+from tests.integration.servers import SERVERS, free_port, legato_process, server_options
 from tests.integration.test_chat_redis import next_event, ws_url
 
 pytestmark = pytest.mark.integration
@@ -32,12 +33,16 @@ APP = "examples.chat.app:app"
 
 
 @contextmanager
-def two_workers(redis_url: str, database: Path) -> Iterator[tuple[str, str]]:
+def two_workers(server: str, redis_url: str, database: Path) -> Iterator[tuple[str, str]]:
+    options = server_options(server)
     env = {
         "LEGATO_CHANNELS_URL": redis_url,
         "LEGATO_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
     }
-    with legato_process(APP, env=env) as (first, _), legato_process(APP, env=env) as (second, _):
+    with (
+        legato_process(APP, *options, env=env) as (first, _),
+        legato_process(APP, *options, env=env) as (second, _),
+    ):
         yield first, second
 
 
@@ -81,11 +86,13 @@ def first_message_heard(ws: ClientConnection, base: str, room: str) -> dict[str,
     raise AssertionError("no probe reached the subscriber")
 
 
+@pytest.mark.parametrize("server", SERVERS)
 def test_during_a_redis_outage_messages_are_kept_and_delivery_resumes_after(
-    tmp_path: Path,
+    server: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    with redis_process(port) as (url, redis), two_workers(url, tmp_path / "chat.db") as workers:
+    database = tmp_path / "chat.db"
+    with redis_process(port) as (url, redis), two_workers(server, url, database) as workers:
         first, second = workers
         with connect(ws_url(first, "outage", "alice")) as alice:
             next_event(alice, "welcome")
@@ -120,12 +127,13 @@ def test_during_a_redis_outage_messages_are_kept_and_delivery_resumes_after(
         assert "sent while Redis was away" in texts
 
 
+@pytest.mark.parametrize("server", SERVERS)
 def test_a_publisher_gets_an_answer_within_the_timeout_when_redis_stops_answering(
-    tmp_path: Path,
+    server: str, tmp_path: Path
 ) -> None:
     # One second instead of the layer's default five, to keep the test short.
     with redis_process() as (url, redis):
-        workers = two_workers(f"{url}?socket_timeout=1", tmp_path / "chat.db")
+        workers = two_workers(server, f"{url}?socket_timeout=1", tmp_path / "chat.db")
         with workers as (first, _), connect(ws_url(first, "paused", "carol")) as carol:
             next_event(carol, "welcome")
             redis.send_signal(signal.SIGSTOP)

@@ -1,7 +1,9 @@
 """Oversized and slow requests on a real `legato run`: refused, cut, and memory stays flat.
 
 The server runs with small limits (LEGATO_* variables) so that each test takes seconds:
-a 16 KiB head, 1 s for a head or a body plus 1 s per 100 bytes received.
+a 16 KiB head, 1 s for a head or a body plus 1 s per 100 bytes received. Every test runs
+on uvicorn and on granian, where a head's deadline is 1 s whatever it receives
+(legato/server/granian.py, `http1_settings`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.integration.servers import legato_process
+from tests.integration.servers import (
+    SERVERS,
+    legato_process,
+    server_options,
+    servers_but_granian,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -32,9 +39,10 @@ LIMITS = {
 SLACK = 2.0
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[tuple[str, int], int]]:
-    with legato_process("examples.showcase.app:app", env=LIMITS) as (base, process):
+@pytest.fixture(scope="module", params=SERVERS)
+def server(request: pytest.FixtureRequest) -> Iterator[tuple[tuple[str, int], int]]:
+    options = server_options(request.param)
+    with legato_process("examples.showcase.app:app", *options, env=LIMITS) as (base, process):
         parts = urlsplit(base)
         yield (parts.hostname or "127.0.0.1", parts.port or 80), process.pid
 
@@ -108,6 +116,18 @@ def test_a_head_over_the_limit_is_answered_431(server: tuple[tuple[str, int], in
     assert closed_after is not None
 
 
+@pytest.mark.parametrize(("size", "status"), [(16384, b"200"), (16385, b"431")])
+def test_the_head_limit_counts_every_byte_of_the_head(
+    server: tuple[tuple[str, int], int], size: int, status: bytes
+) -> None:
+    start = b"GET /seeds/hello/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+    head = start + b"a" * (size - len(start) - 4) + b"\r\n\r\n"
+    with socket.create_connection(server[0], timeout=5) as sock:
+        sock.sendall(head)
+        answer, _ = read_until_closed(sock, SLACK)
+    assert answer.startswith(b"HTTP/1.1 " + status)
+
+
 def test_large_allowed_headers_and_pipelining_still_work(
     server: tuple[tuple[str, int], int],
 ) -> None:
@@ -129,26 +149,60 @@ def test_large_allowed_headers_and_pipelining_still_work(
     assert closed_after is not None  # after the third, as it asked
 
 
-def test_a_trickled_head_is_answered_408_and_closed(server: tuple[tuple[str, int], int]) -> None:
-    address, _ = server
+def trickle_a_head(address: tuple[str, int]) -> tuple[bytes, float | None]:
+    """Send a head at 10 bytes a second; what the server answered, and when it cut (None:
+    not within the 1 s limit and the slack)."""
     with socket.create_connection(address, timeout=5) as sock:
         sock.sendall(b"GET /seeds/hello/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
         started = time.monotonic()
         cut = None
         while cut is None and time.monotonic() - started < 1 + SLACK:
             with contextlib.suppress(OSError):
-                sock.sendall(b"a")  # 10 bytes a second: extends the deadline by 0.1 s/s
+                sock.sendall(b"a")  # extends uvicorn's deadline by 0.1 s a second
             answer, cut = read_until_closed(sock, 0.1)
+    return answer, None if cut is None else time.monotonic() - started
+
+
+def test_a_trickled_head_is_cut(server: tuple[tuple[str, int], int]) -> None:
+    _, cut = trickle_a_head(server[0])
+    assert cut is not None, "the server still held a head that trickled for 3 s"
+
+
+@pytest.mark.parametrize(
+    "server",
+    servers_but_granian("a head not complete in time is cut without a 408 answer"),
+    indirect=True,
+)
+def test_a_trickled_head_is_answered_408_and_closed(server: tuple[tuple[str, int], int]) -> None:
+    answer, cut = trickle_a_head(server[0])
     assert cut is not None, "the server still held a head that trickled for 3 s"
     assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
 
 
+@pytest.mark.parametrize(
+    "server",
+    servers_but_granian("a head's deadline starts at its first byte: a silent connection stays"),
+    indirect=True,
+)
 def test_a_connection_that_sends_nothing_is_closed(server: tuple[tuple[str, int], int]) -> None:
     address, _ = server
     with socket.create_connection(address, timeout=5) as sock:
         answer, closed_after = read_until_closed(sock, 1 + SLACK)
     assert closed_after is not None, "an idle connection was still open after 3 s"
     assert answer == b""
+
+
+def test_an_idle_keep_alive_connection_is_closed_when_the_next_head_is_late(
+    server: tuple[tuple[str, int], int],
+) -> None:
+    with socket.create_connection(server[0], timeout=5) as sock:
+        sock.sendall(b"GET /seeds/hello/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = b""
+        while b"Hello" not in answer:
+            answer += sock.recv(65536)
+        more, closed_after = read_until_closed(sock, 1 + SLACK)
+    assert closed_after is not None, "an idle keep-alive connection was open after 3 s"
+    assert more == b""
 
 
 def test_a_trickled_body_is_answered_408_and_closed(server: tuple[tuple[str, int], int]) -> None:
@@ -172,9 +226,11 @@ def test_a_trickled_body_is_answered_408_and_closed(server: tuple[tuple[str, int
     assert cut is not None, "the connection stayed open after the 408"
 
 
-def test_every_worker_refuses_an_oversized_head() -> None:
-    # --workers starts new processes from uvicorn's pickled config: the limit must travel.
-    with legato_process("examples.showcase.app:app", "--workers", "2", env=LIMITS) as (base, _):
+@pytest.mark.parametrize("server_name", SERVERS)
+def test_every_worker_refuses_an_oversized_head(server_name: str) -> None:
+    # --workers starts new processes from the server's pickled config: the limit must travel.
+    options = ("--workers", "2", *server_options(server_name))
+    with legato_process("examples.showcase.app:app", *options, env=LIMITS) as (base, _):
         parts = urlsplit(base)
         address = (parts.hostname or "127.0.0.1", parts.port or 80)
         head = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: %s\r\n\r\n" % (b"a" * 20_000)

@@ -1,17 +1,19 @@
-"""An app mounted under a prefix on real servers: uvicorn with --root-path, gunicorn with
-SCRIPT_NAME, and App(force_script_name=...) behind a proxy that strips the prefix. Each
-server answers a handful of requests; the links it builds must carry the prefix."""
+"""An app mounted under a prefix on real servers: uvicorn with --root-path, granian with
+--url-path-prefix, gunicorn with SCRIPT_NAME, and App(force_script_name=...) behind a
+proxy that strips the prefix. Each server answers a handful of requests; the links it
+builds must carry the prefix. (`legato run` has no root path option: the ASGI servers
+are started with their own command lines.)"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import httpx
 import pytest
 
-from tests.integration.servers import free_port, running
+from tests.integration.servers import SERVERS, free_port, running
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +28,26 @@ def uvicorn(target: str, *options: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     with running(command, base + "/"):
         yield base
+
+
+@contextmanager
+def granian(target: str, *options: str) -> Iterator[str]:
+    pytest.importorskip("granian", reason="granian is not installed (make installs it)")
+    port = free_port()
+    command = [sys.executable, "-m", "granian", "--interface", "asgi", target]
+    command += ["--port", str(port), "--host", "127.0.0.1", "--log-level", "warning", *options]
+    base = f"http://127.0.0.1:{port}"
+    with running(command, base + "/"):
+        yield base
+
+
+def asgi_server(
+    server: str, target: str, root_path: str | None = None
+) -> AbstractContextManager[str]:
+    """Serve `target` on uvicorn or granian, told that a proxy stripped `root_path`."""
+    if server == "granian":
+        return granian(target, *(("--url-path-prefix", root_path) if root_path else ()))
+    return uvicorn(target, *(("--root-path", root_path) if root_path else ()))
 
 
 @contextmanager
@@ -60,10 +82,12 @@ def expected(mount: str) -> dict[str, tuple[int, str]]:
 
 
 @pytest.mark.parametrize("root_path", ["/prefix", "/prefix/"])
-def test_uvicorn_root_path_behind_a_proxy_that_strips_it(root_path: str) -> None:
-    # uvicorn's --root-path says what the proxy stripped: the client's /prefix/where/
-    # reaches uvicorn as /where/, and uvicorn 0.55 puts the root back into `path`.
-    with uvicorn(f"{MODULE}:app", "--root-path", root_path) as base:
+@pytest.mark.parametrize("server", SERVERS)
+def test_root_path_behind_a_proxy_that_strips_it(server: str, root_path: str) -> None:
+    # The server's root path says what the proxy stripped: the client's /prefix/where/
+    # reaches the server as /where/. uvicorn 0.55 puts the root back into `path`,
+    # granian 2.8 does not: the app must read both alike.
+    with asgi_server(server, f"{MODULE}:app", root_path) as base:
         assert answers(base, "") == expected("/prefix")
 
 
@@ -73,15 +97,23 @@ def test_gunicorn_script_name(script_name: str) -> None:
         assert answers(base, "/prefix") == expected("/prefix")
 
 
-def test_force_script_name_under_both_servers() -> None:
-    with uvicorn(f"{MODULE}:forced_app") as base:
+@pytest.mark.parametrize("server", SERVERS)
+def test_force_script_name_under_asgi(server: str) -> None:
+    with asgi_server(server, f"{MODULE}:forced_app") as base:
         assert answers(base, "") == expected("/shop")
+
+
+def test_force_script_name_under_wsgi() -> None:
     with gunicorn(f"{MODULE}:forced_application", None) as base:
         assert answers(base, "") == expected("/shop")
 
 
-def test_an_app_at_the_root_builds_plain_urls() -> None:
-    with uvicorn(f"{MODULE}:app") as base:
+@pytest.mark.parametrize("server", SERVERS)
+def test_an_app_at_the_root_builds_plain_urls_under_asgi(server: str) -> None:
+    with asgi_server(server, f"{MODULE}:app") as base:
         assert answers(base, "") == expected("")
+
+
+def test_an_app_at_the_root_builds_plain_urls_under_wsgi() -> None:
     with gunicorn(f"{MODULE}:application", None) as base:
         assert answers(base, "") == expected("")

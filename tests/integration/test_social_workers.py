@@ -1,6 +1,6 @@
-"""The social example on two uvicorn processes sharing one redis-server (channel layer and
-sessions) and one PostgreSQL: a user logged in on worker A posts, and a follower whose
-live feed is open on worker B sees the post arrive."""
+"""The social example on two `legato run` processes (uvicorn, then granian) sharing one
+redis-server (channel layer and sessions) and one PostgreSQL: a user logged in on worker
+A posts, and a follower whose live feed is open on worker B sees the post arrive."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from tests.channels.redis_server import running_redis
 from tests.integration.postgres import postgres_server
-from tests.integration.servers import legato_process
+from tests.integration.servers import SERVERS, legato_process, server_options
 
 pytestmark = pytest.mark.integration
 
@@ -22,8 +22,9 @@ APP = "examples.social.app:app"
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="module")
-def two_workers() -> Iterator[tuple[str, str]]:
+@pytest.fixture(scope="module", params=SERVERS)
+def two_workers(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    options = server_options(request.param)
     with postgres_server() as database_url, running_redis() as redis_url:
         env = {
             "LEGATO_DATABASE_URL": database_url,
@@ -35,11 +36,8 @@ def two_workers() -> Iterator[tuple[str, str]]:
         }
         # One after the other: the second finds the tables the first created.
         with (
-            legato_process(APP, env=env) as (first, _),
-            legato_process(APP, env=env) as (
-                second,
-                _,
-            ),
+            legato_process(APP, *options, env=env) as (first, _),
+            legato_process(APP, *options, env=env) as (second, _),
         ):
             yield first, second
 

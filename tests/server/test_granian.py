@@ -3,6 +3,8 @@
 The real order (granian stops listening, the app ends its streams and sockets, then the
 connections close) is tested on a real granian in tests/integration/test_long_lived.py
 and test_websockets_uvicorn.py; here, what the loader does to granian's signal set-up.
+Also how the app's request-head limits become granian's HTTP/1 settings (on a real
+granian in tests/integration/test_limits.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import pytest
 
 granian_signals = pytest.importorskip("granian._signals", reason="granian is not installed")
 
-from legato.server.granian import load_app  # noqa: E402
+from legato.config import Config  # noqa: E402
+from legato.server.granian import http1_settings, load_app  # noqa: E402
 
 LEGATO_APP = "tests.integration.apps.longlived:app"
 OTHER_APP = "tests.server.test_granian:plain_asgi_app"
@@ -87,3 +90,31 @@ def test_a_granian_without_the_installer_is_served_with_a_warning(
         app = load_app(LEGATO_APP)
     assert callable(app)
     assert "only after granian's connections close" in caplog.text
+
+
+def test_head_size_and_timeout_become_the_buffer_and_the_deadline() -> None:
+    config = Config.from_arguments({"max_request_head_size": 16384, "request_head_timeout": 1.5})
+    settings = http1_settings(config)
+    assert (settings.max_buffer_size, settings.header_read_timeout) == (16384, 1500)
+
+
+def test_a_buffer_below_hypers_floor_is_raised_to_it() -> None:
+    config = Config.from_arguments({"max_request_head_size": 100})
+    assert http1_settings(config).max_buffer_size == 8192
+
+
+def test_no_limit_keeps_granians_defaults() -> None:
+    from granian.http import HTTP1Settings
+
+    config = Config.from_arguments({"max_request_head_size": None, "request_head_timeout": None})
+    settings = http1_settings(config)
+    assert settings.max_buffer_size == HTTP1Settings.max_buffer_size
+    assert settings.header_read_timeout == HTTP1Settings.header_read_timeout
+
+
+def test_an_app_that_is_not_legatos_gets_the_default_limits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LEGATO_REQUEST_HEAD_TIMEOUT", "2")
+    settings = http1_settings(object())
+    assert (settings.max_buffer_size, settings.header_read_timeout) == (65536, 2000)
