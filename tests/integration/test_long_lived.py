@@ -29,6 +29,7 @@ pytestmark = pytest.mark.integration
 
 APP = "tests.integration.apps.longlived:app"
 
+
 @pytest.fixture(scope="module", params=SERVERS)
 def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
     with legato_server(APP, *server_options(request.param)) as url:
