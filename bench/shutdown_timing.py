@@ -5,8 +5,10 @@ stream (`/events/`, heartbeats only), a ticking one (`/clock/`) and, with `--slo
 request whose view sleeps 30 s (`/sleep/30/`), then sends SIGTERM and prints, for each
 connection, when it ended after the signal and how (status, last bytes), when the
 process exited, and how many tracebacks the server logged. `--server` picks how the
-app is served: `legato` (`legato run`), `uvicorn` (plain `uvicorn module:app`) or
-`gunicorn` (gunicorn with uvicorn's worker class). The grace period is the app's
+app is served: `legato` (`legato run`), `legato-granian` (`legato run --server
+granian`), `uvicorn` (plain `uvicorn module:app`), `granian` (plain `granian --interface
+asgi`, with the grace as its workers' kill timeout) or `gunicorn` (gunicorn with
+uvicorn's worker class). The grace period is the app's
 `shutdown_grace` (LEGATO_SHUTDOWN_GRACE), passed to the other servers as their own.
 """
 
@@ -62,8 +64,16 @@ class Connection:
 
 
 def server_command(server: str, port: int, grace: float) -> list[str]:
+    legato = [sys.executable, "-m", "legato.cli", "run", APP, "--port", str(port)]
     if server == "legato":
-        return [sys.executable, "-m", "legato.cli", "run", APP, "--port", str(port)]
+        return legato
+    if server == "legato-granian":
+        return [*legato, "--server", "granian"]
+    if server == "granian":
+        return [
+            *(sys.executable, "-m", "granian", "--interface", "asgi", APP),
+            *("--port", str(port), "--workers-kill-timeout", str(int(grace))),
+        ]
     if server == "uvicorn":
         return [
             *(sys.executable, "-m", "uvicorn", APP, "--port", str(port)),
@@ -145,7 +155,7 @@ def measure(server: str, grace: float, slow: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.shutdown_timing")
-    parser.add_argument("--server", choices=["legato", "uvicorn", "gunicorn"], default="legato")
+    parser.add_argument("--server", choices=["legato", "legato-granian", "uvicorn", "granian", "gunicorn"], default="legato")
     parser.add_argument("--grace", type=float, default=5.0)
     parser.add_argument("--slow", action="store_true", help="also a view sleeping 30 s")
     arguments = parser.parse_args(argv)
