@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bench.charts import draw_chart
 from bench.results import RunResult, ScenarioResult
-from bench.scenarios import SCENARIOS, Scenario
+from bench.scenarios import SCENARIOS, Row, Scenario
 from bench.stats import GRANIAN_FLOOR, UVICORN_FLOOR, RowSummary, summarize
 from bench.targets import check_targets
 from bench.variants import SERVERS
@@ -151,11 +151,8 @@ def _scenario(
     chart: Path,
     page: Path,
 ) -> str:
-    baseline = scenario.baseline_label
-    header = ["app", "server", "req/s", "p50", "p99"]
-    header += [name for name, _ in _floor_columns(scenario)]
-    header += ["vs Starlette"] if _has_starlette(scenario) else []
-    header += [baseline] if baseline else []
+    columns = _ratio_columns(scenario, [row.row for row in rows.values()])
+    header = ["app", "server", "req/s", "p50", "p99", *(name for name, _ in columns)]
     header += ["RSS before -> peak", "OS threads before -> peak"] if scenario.slow else []
     header += ["errors"]
     lines = [
@@ -165,32 +162,34 @@ def _scenario(
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
     ]
-    lines += [_row_line(row, scenario) for row in rows.values()]
+    lines += [_row_line(row, scenario, columns) for row in rows.values()]
     image = os.path.relpath(chart, page.parent)
     lines.append(f"\n![{scenario.title}]({image})\n")
     return "\n".join(lines)
 
 
-def _floor_columns(scenario: Scenario) -> list[tuple[str, str]]:
-    """(header, RowSummary field) of each floor the scenario has a row for."""
-    keys = {row.key for row in scenario.rows}
+def _ratio_columns(scenario: Scenario, rows: Sequence[Row]) -> list[tuple[str, str]]:
+    """(header, RowSummary field) of each ratio the rows in this run's results can show.
+
+    Read from the rows the run has results for, not from the scenario's definition, so
+    a page rebuilt from an older run has no column it cannot fill.
+    """
+    keys = {row.key for row in rows}
     # With rows on more than one server, "the floor" has to say which one it ran on.
-    uvicorn_name = "vs floor" if len(_servers(scenario)) < 2 else "vs uvicorn floor"
-    columns = [(uvicorn_name, "vs_floor")] if UVICORN_FLOOR in keys else []
+    mixed = len({row.variant.server for row in rows}) > 1
+    columns = []
+    if UVICORN_FLOOR in keys:
+        columns.append(("vs uvicorn floor" if mixed else "vs floor", "vs_floor"))
     if GRANIAN_FLOOR in keys:
         columns.append(("vs granian floor", "vs_granian_floor"))
+    if any(row.starlette is not None for row in rows):
+        columns.append(("vs Starlette", "vs_starlette"))
+    if scenario.baseline_label and any(row.baseline in keys for row in rows):
+        columns.append((scenario.baseline_label, "vs_baseline"))
     return columns
 
 
-def _servers(scenario: Scenario) -> set[str]:
-    return {row.variant.server for row in scenario.rows}
-
-
-def _has_starlette(scenario: Scenario) -> bool:
-    return any(row.starlette is not None for row in scenario.rows)
-
-
-def _row_line(row: RowSummary, scenario: Scenario) -> str:
+def _row_line(row: RowSummary, scenario: Scenario, columns: list[tuple[str, str]]) -> str:
     cells = [
         row.row.label,
         row.row.variant.server,
@@ -198,11 +197,7 @@ def _row_line(row: RowSummary, scenario: Scenario) -> str:
         _number(row.p50_ms, "{:.2f} ms"),
         _number(row.p99_ms, "{:.2f} ms"),
     ]
-    cells += [_number(getattr(row, field), "{:.2f}x") for _, field in _floor_columns(scenario)]
-    if _has_starlette(scenario):
-        cells.append(_number(row.vs_starlette, "{:.2f}x"))
-    if scenario.baseline_label:
-        cells.append(_number(row.vs_baseline, "{:.2f}x"))
+    cells += [_number(getattr(row, field), "{:.2f}x") for _, field in columns]
     if scenario.slow:
         cells += _process_cells(row)
     cells.append(str(row.errors) if row.rounds else "-")
