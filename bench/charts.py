@@ -70,7 +70,8 @@ def _throughput(
     axis.invert_yaxis()
     mixed = len({row.row.variant.server for row in rows}) > 1
     axis.set_xlabel(
-        "requests/s (median of rounds)" + ("; floor: the one on the same server" if mixed else "")
+        "requests/s (median of rounds)"
+        + ("\nx floor: the floor on the same server" if mixed else "")
     )
     for bar, row in zip(bars, rows, strict=True):
         note = _ratio_note(row, baseline_label)
