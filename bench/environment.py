@@ -21,6 +21,7 @@ __all__ = ["PACKAGES", "describe_environment", "legato_digest"]
 PACKAGES = (
     "legato",
     "uvicorn",
+    "granian",
     "httptools",
     "uvloop",
     "starlette",

@@ -24,6 +24,7 @@ from bench.procstat import Sampler, read_status
 from bench.results import ProcessSummary, RowResult, ScenarioResult
 from bench.scenarios import SCENARIOS, Row, Scenario, expected_body
 from bench.servers import Server, ServerError, ServerPool, fetch_json, server_pool
+from bench.variants import UVICORN
 from bench.wrk import FEED_SCRIPT, SCRIPT, WrkResult, run_wrk, wrk_command
 
 __all__ = ["Preset", "RunOptions", "run_scenarios"]
@@ -110,7 +111,7 @@ def _run(
     rounds = preset.slow_rounds if scenario.slow else preset.rounds
     duration = preset.slow_duration if scenario.slow else preset.duration
     results = {row.key: RowResult(row.key) for row in scenario.rows}
-    baselines = {key: read_status(servers[key].pid) for key in results} if scenario.slow else {}
+    baselines = {key: read_status(servers[key].app_pid) for key in results} if scenario.slow else {}
     for row in measured if preset.warmup else ():
         loads[row.key].run(
             servers[row.key].url(row.path), scenario.connections, preset.warmup, options.load_cpu
@@ -161,7 +162,7 @@ def _run_round(
         result = _load(scenario, row, server, loads[row.key], results[row.key], duration, options)
         results[row.key].rounds[round_index] = result
         _say(
-            f"  round {round_index + 1}: {row.label:<36} {result.rps:>10,.0f} req/s  "
+            f"  round {round_index + 1}: {row.label + _on(row):<46} {result.rps:>10,.0f} req/s  "
             f"p50 {result.p50_ms:7.2f} ms  p99 {result.p99_ms:8.2f} ms"
             + (
                 f"  errors {result.errors + result.timeouts}"
@@ -185,7 +186,7 @@ def _load(
     url = server.url(row.path)
     if not scenario.slow:
         return load.run(url, scenario.connections, duration, options.load_cpu)
-    with Sampler(server.pid) as sampler:
+    with Sampler(server.app_pid) as sampler:
         measured = load.run(url, scenario.connections, duration, options.load_cpu)
     previous = result.process or ProcessSummary(0, 0, 0, 0)
     result.process = ProcessSummary(
@@ -223,6 +224,10 @@ def _check_feeds(server: Server, row: Row, scenario: Scenario, load: Load) -> No
     cookies = Path(load.arguments[0]).read_text().splitlines()
     for user_id in (1, scenario.logged_in_users):  # first and last: distinct sessions
         check_feed(server.port, row.path, user_id, cookies[user_id - 1])
+
+
+def _on(row: Row) -> str:
+    return f" on {row.variant.server}" if row.variant.server != UVICORN else ""
 
 
 _STARTED = time.monotonic()

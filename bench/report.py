@@ -11,14 +11,15 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bench.charts import draw_chart
 from bench.results import RunResult, ScenarioResult
-from bench.scenarios import SCENARIOS, Scenario
-from bench.stats import RowSummary, summarize
+from bench.scenarios import SCENARIOS, Row, Scenario
+from bench.stats import GRANIAN_FLOOR, UVICORN_FLOOR, RowSummary, summarize
 from bench.targets import check_targets
+from bench.variants import SERVERS
 
 __all__ = ["write_report"]
 
@@ -91,10 +92,10 @@ def _environment(run: RunResult) -> str:
         f"| pinning | {pinning} |\n"
         f"| slow view | awaits {settings['sleep']:g} s |\n\n"
         "Commands (each server runs alone on its core; `BENCH_ROUTES`, `BENCH_ROUTE_SHAPE` "
-        "and `BENCH_SLEEP` are set in its environment):\n\n"
+        "and `BENCH_SLEEP` are set in its environment; one command per HTTP server):\n\n"
         "```sh\n"
         f"{settings['command']}\n"
-        f"{_server_command(run)}\n"
+        f"{_server_commands(run)}\n"
         f"{_shell(run.scenarios[0].wrk_command) if run.scenarios else ''}\n"
         "```\n"
     )
@@ -106,12 +107,15 @@ def _changed(env: Mapping[str, object]) -> str:
     return " (**legato/ changed during this run: figures mix two versions of the code**)"
 
 
-def _server_command(run: RunResult) -> str:
+def _server_commands(run: RunResult) -> str:
+    """The first command the run used for each HTTP server, its app shown as a placeholder."""
+    first: dict[str, str] = {}
     for result in run.scenarios:
         for command in result.server_commands.values():
+            server = next((part for part in command if part in SERVERS), "")
             shown = ["<module:factory>" if ":create_app" in part else part for part in command]
-            return _shell(shown)
-    return ""
+            first.setdefault(server, _shell(shown))
+    return "\n".join(first.values())
 
 
 def _shell(command: list[str]) -> str:
@@ -131,7 +135,7 @@ def _shell(command: list[str]) -> str:
 
 def _targets(summaries: Mapping[int, Mapping[str, RowSummary]], sleep: float) -> str:
     lines = [
-        "## Targets (issue 5)\n",
+        "## Targets (issues 5 and 18)\n",
         "| scenario | target | measured | met |",
         "|---|---|---|---|",
     ]
@@ -147,11 +151,8 @@ def _scenario(
     chart: Path,
     page: Path,
 ) -> str:
-    baseline = scenario.baseline_label
-    header = ["server", "req/s", "p50", "p99"]
-    header += ["vs floor"] if _has_floor(scenario) else []
-    header += ["vs Starlette"] if _has_starlette(scenario) else []
-    header += [baseline] if baseline else []
+    columns = _ratio_columns(scenario, [row.row for row in rows.values()])
+    header = ["app", "server", "req/s", "p50", "p99", *(name for name, _ in columns)]
     header += ["RSS before -> peak", "OS threads before -> peak"] if scenario.slow else []
     header += ["errors"]
     lines = [
@@ -161,33 +162,42 @@ def _scenario(
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
     ]
-    lines += [_row_line(row, scenario) for row in rows.values()]
+    lines += [_row_line(row, scenario, columns) for row in rows.values()]
     image = os.path.relpath(chart, page.parent)
     lines.append(f"\n![{scenario.title}]({image})\n")
     return "\n".join(lines)
 
 
-def _has_floor(scenario: Scenario) -> bool:
-    return any(row.key == "floor" for row in scenario.rows)
+def _ratio_columns(scenario: Scenario, rows: Sequence[Row]) -> list[tuple[str, str]]:
+    """(header, RowSummary field) of each ratio the rows in this run's results can show.
+
+    Read from the rows the run has results for, not from the scenario's definition, so
+    a page rebuilt from an older run has no column it cannot fill.
+    """
+    keys = {row.key for row in rows}
+    # With rows on more than one server, "the floor" has to say which one it ran on.
+    mixed = len({row.variant.server for row in rows}) > 1
+    columns = []
+    if UVICORN_FLOOR in keys:
+        columns.append(("vs uvicorn floor" if mixed else "vs floor", "vs_floor"))
+    if GRANIAN_FLOOR in keys:
+        columns.append(("vs granian floor", "vs_granian_floor"))
+    if any(row.starlette is not None for row in rows):
+        columns.append(("vs Starlette", "vs_starlette"))
+    if scenario.baseline_label and any(row.baseline in keys for row in rows):
+        columns.append((scenario.baseline_label, "vs_baseline"))
+    return columns
 
 
-def _has_starlette(scenario: Scenario) -> bool:
-    return any(row.starlette is not None for row in scenario.rows)
-
-
-def _row_line(row: RowSummary, scenario: Scenario) -> str:
+def _row_line(row: RowSummary, scenario: Scenario, columns: list[tuple[str, str]]) -> str:
     cells = [
         row.row.label,
+        row.row.variant.server,
         _number(row.rps, "{:,.0f}"),
         _number(row.p50_ms, "{:.2f} ms"),
         _number(row.p99_ms, "{:.2f} ms"),
     ]
-    if _has_floor(scenario):
-        cells.append(_number(row.vs_floor, "{:.2f}x"))
-    if _has_starlette(scenario):
-        cells.append(_number(row.vs_starlette, "{:.2f}x"))
-    if scenario.baseline_label:
-        cells.append(_number(row.vs_baseline, "{:.2f}x"))
+    cells += [_number(getattr(row, field), "{:.2f}x") for _, field in columns]
     if scenario.slow:
         cells += _process_cells(row)
     cells.append(str(row.errors) if row.rounds else "-")

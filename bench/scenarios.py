@@ -7,6 +7,12 @@ row it is compared with for that question. Scenario 7 (WSGI) runs elsewhere; see
 wsgi_figures.py. Scenario 8 (issues 17 and 18) serves a page to logged-in users: its
 rows are compared with Django's, and every request carries one of `logged_in_users`
 session cookies, made by each server's own log-in view (bench/logged_in.py).
+
+Rows run on uvicorn; issue 18 adds rows on granian where its questions are asked: the
+floor, Legato, Starlette and FastAPI for hello and path + query (each compared with the
+same app on uvicorn, and with both floors), the floor and Legato for the slow requests,
+and Legato with and without its default stack. A granian row is compared "as
+Starlette" with Starlette on granian, when that row is in the scenario.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from bench.variants import (
     ROUTE_COUNTS,
     STARLETTE,
     Variant,
+    on_granian,
     with_routes,
 )
 
@@ -103,14 +110,28 @@ def _rows(path: str, *variants: Variant) -> tuple[Row, ...]:
     return tuple(Row(v.key, v.label, v, path) for v in variants)
 
 
+def _granian_rows(path: str, *variants: Variant) -> tuple[Row, ...]:
+    """Rows of `variants` on granian, each compared with itself on uvicorn."""
+    in_scenario = {variant.key for variant in variants}
+    starlette = on_granian(STARLETTE).key if STARLETTE.key in in_scenario else None
+    return tuple(
+        Row(on_granian(v).key, v.label, on_granian(v), path, starlette, baseline=v.key)
+        for v in variants
+    )
+
+
 _ANCHORS = (FLOOR, LEGATO, STARLETTE, FASTAPI, LITESTAR, DJANGO)
+_ANCHORS_ON_GRANIAN = (FLOOR, LEGATO, STARLETTE, FASTAPI)
+_VS_UVICORN = "vs same app on uvicorn"
 
 HELLO_JSON = Scenario(
     1,
     "hello-json",
     "Hello JSON",
     f"`GET {HELLO_PATH}` answered by an async view returning a small JSON object.",
-    _rows(HELLO_PATH, *_ANCHORS, DJANGO_MIDDLEWARE),
+    _rows(HELLO_PATH, *_ANCHORS, DJANGO_MIDDLEWARE)
+    + _granian_rows(HELLO_PATH, *_ANCHORS_ON_GRANIAN),
+    baseline_label=_VS_UVICORN,
 )
 
 PATH_AND_QUERY = Scenario(
@@ -119,7 +140,8 @@ PATH_AND_QUERY = Scenario(
     "Path converter and query string",
     f"`GET {ITEM_PATH}`: an `<int:pk>` converter and `q` read from the query string, "
     "echoed as JSON.",
-    _rows(ITEM_PATH, *_ANCHORS, DJANGO_MIDDLEWARE),
+    _rows(ITEM_PATH, *_ANCHORS, DJANGO_MIDDLEWARE) + _granian_rows(ITEM_PATH, *_ANCHORS_ON_GRANIAN),
+    baseline_label=_VS_UVICORN,
 )
 
 SLOW_REQUESTS = Scenario(
@@ -128,10 +150,12 @@ SLOW_REQUESTS = Scenario(
     "1,000 concurrent slow requests",
     f"1,000 connections, each `GET {SLEEP_PATH}` to an async view that awaits "
     "`asyncio.sleep(1)`. Each server is started fresh for this scenario; memory and "
-    "threads are sampled from `/proc/<pid>/status` every 10 ms while the load runs.",
-    _rows(SLEEP_PATH, *_ANCHORS),
+    "threads are sampled from `/proc/<pid>/status` every 10 ms while the load runs "
+    "(on granian, of its worker process).",
+    _rows(SLEEP_PATH, *_ANCHORS) + _granian_rows(SLEEP_PATH, FLOOR, LEGATO),
     connections=1000,
     slow=True,
+    baseline_label=_VS_UVICORN,
 )
 
 
@@ -242,6 +266,22 @@ MIDDLEWARE = Scenario(
             DJANGO_MIDDLEWARE,
             HELLO_PATH,
             baseline=DJANGO.key,
+        ),
+        # The same two Legato rows on granian: what the stack costs on a faster server.
+        Row(
+            on_granian(LEGATO).key,
+            "Legato, no middleware",
+            on_granian(LEGATO),
+            HELLO_PATH,
+            starlette=None,
+        ),
+        Row(
+            on_granian(LEGATO_MIDDLEWARE).key,
+            "Legato, default stack",
+            on_granian(LEGATO_MIDDLEWARE),
+            HELLO_PATH,
+            starlette=None,
+            baseline=on_granian(LEGATO).key,
         ),
     ),
     baseline_label="vs no middleware",

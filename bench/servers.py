@@ -1,9 +1,13 @@
-"""Start each benchmark app on uvicorn, pinned to the server core, and stop it by PID.
+"""Start each benchmark app on its HTTP server, pinned to the server core; stop it by PID.
 
-Every framework runs under the same command (`server_command`): one worker, httptools,
-uvloop, no access log, the app built by its factory. A server counts as started once
-GET /hello/ answers 200. Servers write their output to a temporary file, never a pipe,
-so a chatty server cannot block; the file is shown when a server fails.
+Every framework runs under the same command for its server (`server_command`): on
+uvicorn one worker, httptools, uvloop, no access log; on granian (issue 18) its ASGI
+interface, one worker with one runtime thread, HTTP/1, uvloop, no access log. Either way
+the app is built by its factory. A server counts as started once GET /hello/ answers
+200. Granian serves from a worker process it forks, so memory and threads are read from
+that process (`Server.app_pid`), not from granian's supervisor. Servers write their
+output to a temporary file, never a pipe, so a chatty server cannot block; the file is
+shown when a server fails.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from bench.variants import Variant
+from bench.variants import GRANIAN, UVICORN, Variant
 
 __all__ = [
     "ROOT",
@@ -44,12 +48,18 @@ class ServerError(RuntimeError):
 
 def server_command(variant: Variant, port: int, cpu: int | None) -> list[str]:
     pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
+    commands = {UVICORN: _uvicorn_arguments, GRANIAN: _granian_arguments}
+    if variant.server not in commands:
+        raise ValueError(
+            f"{variant.key} asks for server {variant.server!r}; choose one of {sorted(commands)}."
+        )
+    return [*pin, sys.executable, "-m", *commands[variant.server](variant.target, port)]
+
+
+def _uvicorn_arguments(target: str, port: int) -> list[str]:
     return [
-        *pin,
-        sys.executable,
-        "-m",
         "uvicorn",
-        variant.target,
+        target,
         "--factory",
         "--host",
         "127.0.0.1",
@@ -67,6 +77,33 @@ def server_command(variant: Variant, port: int, cpu: int | None) -> list[str]:
     ]
 
 
+def _granian_arguments(target: str, port: int) -> list[str]:
+    # One runtime thread: the worker's Rust side shares the server core with Python, as
+    # uvicorn's parser does; HTTP/1 only, as uvicorn serves (wrk speaks nothing else).
+    return [
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--runtime-threads",
+        "1",
+        "--http",
+        "1",
+        "--loop",
+        "uvloop",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        target,
+    ]
+
+
 @dataclass
 class Server:
     variant: Variant
@@ -78,6 +115,19 @@ class Server:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def app_pid(self) -> int:
+        """The process that runs the app: granian's one worker, else the server itself."""
+        if self.variant.server != GRANIAN:
+            return self.pid
+        children = _children(self.pid)
+        if len(children) != 1:
+            raise ServerError(
+                f"{self.variant.label} on granian has {len(children)} child processes "
+                f"({children}), expected its one worker; check server_command's --workers."
+            )
+        return children[0]
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -182,6 +232,12 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _children(pid: int) -> list[int]:
+    # The kernel lists a child under the thread that forked it, so read every thread's.
+    tasks = Path(f"/proc/{pid}/task").glob("*/children")
+    return sorted(int(child) for task in tasks for child in task.read_text().split())
 
 
 def _wait_until_serving(server: Server) -> None:

@@ -3,7 +3,8 @@
 A ratio is computed inside each round (row / reference, both measured in that round)
 and the median of those ratios is reported, so a slow patch of the machine that hits
 one round hits both sides of the ratio. Medians of requests/s and latency are over the
-rounds the row took part in.
+rounds the row took part in. Every row is compared with both floors when the scenario
+has them: the bare app on uvicorn (`vs_floor`) and on granian (`vs_granian_floor`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ from statistics import median
 
 from bench.results import ProcessSummary, RowResult, ScenarioResult
 from bench.scenarios import Row, Scenario
+from bench.variants import FLOOR, on_granian
 from bench.wrk import WrkResult
 
-__all__ = ["RowSummary", "summarize"]
+__all__ = ["GRANIAN_FLOOR", "UVICORN_FLOOR", "RowSummary", "summarize"]
+
+UVICORN_FLOOR = FLOOR.key
+GRANIAN_FLOOR = on_granian(FLOOR).key
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +31,8 @@ class RowSummary:
     p50_ms: float | None
     p99_ms: float | None
     errors: int
-    vs_floor: float | None
+    vs_floor: float | None  # the floor on uvicorn
+    vs_granian_floor: float | None
     vs_starlette: float | None
     vs_baseline: float | None
     process: ProcessSummary | None
@@ -46,7 +52,8 @@ def _summary(row: Row, result: ScenarioResult) -> RowSummary:
         p50_ms=_median([r.p50_ms for r in measured]),
         p99_ms=_median([r.p99_ms for r in measured]),
         errors=sum(r.errors + r.timeouts for r in measured),
-        vs_floor=_ratio(own, result.rows.get("floor")),
+        vs_floor=_ratio(own, result.rows.get(UVICORN_FLOOR)),
+        vs_granian_floor=_ratio(own, result.rows.get(GRANIAN_FLOOR)),
         vs_starlette=_ratio(own, result.rows.get(row.starlette or "")),
         vs_baseline=_ratio(own, result.rows.get(row.baseline or "")),
         process=own.process,

@@ -2,7 +2,9 @@
 
 Each target reads one number from the scenario summaries and says whether it is met.
 A target whose rows were not measured (a partial or smoke run) says so instead of
-passing. The p99 bound for slow requests scales with the sleep the run used.
+passing. The p99 bound for slow requests scales with the sleep the run used. Issue 18's
+targets read the rows on granian: ratios to the floor on granian, and the fastest
+Legato row of hello JSON against Legato on uvicorn.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bench.stats import RowSummary
+from bench.variants import LEGATO, on_granian
 
 __all__ = ["TargetCheck", "check_targets"]
 
 Summaries = Mapping[int, Mapping[str, RowSummary]]
+LEGATO_ON_GRANIAN = on_granian(LEGATO).key
+FASTEST_MINIMUM = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +65,31 @@ def _slow_rss(summaries: Summaries, sleep: float) -> TargetCheck:
     return TargetCheck(3, text, f"+{grown:.1f} MiB vs +{limit:.1f} MiB", grown <= limit)
 
 
-def _slow_threads(summaries: Summaries, sleep: float) -> TargetCheck:
-    text = "1,000 slow requests: zero OS threads added (async views)"
-    row = _get(summaries, 3, "legato")
-    if row is None or row.process is None:
-        return TargetCheck(3, text, "not measured", None)
-    added = row.process.threads_added
-    return TargetCheck(3, text, f"{added:+d} threads", added == 0)
+def _slow_threads(key: str, text: str) -> Callable[[Summaries, float], TargetCheck]:
+    def check(summaries: Summaries, sleep: float) -> TargetCheck:
+        row = _get(summaries, 3, key)
+        if row is None or row.process is None:
+            return TargetCheck(3, text, "not measured", None)
+        added = row.process.threads_added
+        return TargetCheck(3, text, f"{added:+d} threads", added == 0)
+
+    return check
+
+
+def _fastest_legato(summaries: Summaries, sleep: float) -> TargetCheck:
+    """Of the rows compared with Legato on uvicorn in hello JSON, the fastest one's ratio."""
+    text = f"hello JSON: Legato's fastest configuration >= {FASTEST_MINIMUM}x Legato on uvicorn"
+    rivals = [
+        row
+        for row in summaries.get(1, {}).values()
+        if row.row.baseline == LEGATO.key and row.rps is not None and row.vs_baseline is not None
+    ]
+    if _get(summaries, 1, LEGATO.key) is None or not rivals:
+        return TargetCheck(1, text, "not measured", None)
+    fastest = max(rivals, key=lambda row: row.rps or 0.0)
+    ratio = fastest.vs_baseline or 0.0
+    shown = f"{ratio:.3f}x ({fastest.row.label} on {fastest.row.variant.server})"
+    return TargetCheck(1, text, shown, ratio >= FASTEST_MINIMUM)
 
 
 TARGETS: tuple[Callable[[Summaries, float], TargetCheck], ...] = (
@@ -76,7 +99,7 @@ TARGETS: tuple[Callable[[Summaries, float], TargetCheck], ...] = (
     _ratio_target(3, "legato", "vs_floor", 0.98, "1,000 slow requests: Legato >= 0.98x the floor"),
     _slow_p99,
     _slow_rss,
-    _slow_threads,
+    _slow_threads("legato", "1,000 slow requests: zero OS threads added (async views)"),
     _ratio_target(4, "legato@1000", "vs_baseline", 0.90, "1,000 routes: >= 0.90x the rate with 10"),
     _ratio_target(
         4,
@@ -90,6 +113,31 @@ TARGETS: tuple[Callable[[Summaries, float], TargetCheck], ...] = (
     ),
     _ratio_target(
         5, "legato-sync", "vs_baseline", 0.50, "sync view under ASGI >= 0.5x an async view"
+    ),
+    _ratio_target(
+        1,
+        LEGATO_ON_GRANIAN,
+        "vs_granian_floor",
+        0.90,
+        "hello JSON on granian: Legato >= 0.90x the floor on granian",
+    ),
+    _ratio_target(
+        2,
+        LEGATO_ON_GRANIAN,
+        "vs_granian_floor",
+        0.90,
+        "path + query on granian: Legato >= 0.90x the floor on granian",
+    ),
+    _fastest_legato,
+    _ratio_target(
+        3,
+        LEGATO_ON_GRANIAN,
+        "vs_granian_floor",
+        0.98,
+        "1,000 slow requests on granian: Legato >= 0.98x the floor on granian",
+    ),
+    _slow_threads(
+        LEGATO_ON_GRANIAN, "1,000 slow requests on granian: zero OS threads added (async views)"
     ),
 )
 

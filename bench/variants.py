@@ -1,12 +1,15 @@
-"""Name every server the suite starts: which app factory, with how many filler routes.
+"""Name every server the suite starts: which app factory, on which HTTP server, with how
+many filler routes.
 
 A variant is one server configuration; the scenarios (scenarios.py) point rows at
 variants, and the server pool (servers.py) starts each variant at most once per pool.
+Every variant runs on uvicorn unless `on_granian` made it: the same app factory served
+by granian (issue 18), keyed `<key>-granian`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = [
     "DJANGO",
@@ -15,6 +18,7 @@ __all__ = [
     "FASTAPI",
     "FLOOR",
     "FLOOR_HEADERS",
+    "GRANIAN",
     "LEGATO",
     "LEGATO_CORS",
     "LEGATO_FEED_DB",
@@ -23,12 +27,18 @@ __all__ = [
     "LEGATO_MIDDLEWARE",
     "LITESTAR",
     "ROUTE_COUNTS",
+    "SERVERS",
     "STARLETTE",
+    "UVICORN",
     "Variant",
+    "on_granian",
     "with_routes",
 ]
 
 ROUTE_COUNTS = (10, 100, 1000)
+UVICORN = "uvicorn"
+GRANIAN = "granian"
+SERVERS = (UVICORN, GRANIAN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +48,7 @@ class Variant:
     target: str
     routes: int = 0
     route_shape: str = "literal"  # of the filler routes: see bench/apps/settings.py
+    server: str = UVICORN  # one of SERVERS: see bench/servers.py for each one's command
 
     @property
     def framework(self) -> str:
@@ -90,4 +101,9 @@ def with_routes(variant: Variant, routes: int, route_shape: str = "literal") -> 
     else:
         key = f"{variant.key}@{routes}-{route_shape}"
         label = f"{variant.label}, {routes} {route_shape} routes"
-    return Variant(key, label, variant.target, routes, route_shape)
+    return Variant(key, label, variant.target, routes, route_shape, variant.server)
+
+
+def on_granian(variant: Variant) -> Variant:
+    """The same app on granian: same label (the report shows the server beside it)."""
+    return replace(variant, key=f"{variant.key}-{GRANIAN}", server=GRANIAN)

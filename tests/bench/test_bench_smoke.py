@@ -1,9 +1,10 @@
 """Run the benchmark suite's smoke mode end to end, so the suite cannot rot (issue 5).
 
-`python -m bench.run --smoke` starts every server of every scenario on uvicorn, checks
-each one's answers (for the feed page, after logging its users in), loads the floor,
-Legato and Starlette rows (and the feed page's Django row) with wrk for about a
-second each, and writes the report and its charts, here into a temporary directory.
+`python -m bench.run --smoke` starts every server of every scenario (on uvicorn, and on
+granian for the rows issue 18 added), checks each one's answers (for the feed page,
+after logging its users in), loads the floor, Legato and Starlette rows on either server
+(and the feed page's Django row) with wrk for about a second each, and writes the
+report and its charts, here into a temporary directory.
 There are no thresholds: one-second figures mean nothing. The test checks that every
 scenario produced numbers and that the page and every chart were written. It runs under
 the benchmark lock, like every benchmark, and skips if another benchmark holds it.
@@ -39,7 +40,14 @@ SCENARIOS = {
     8: "feed-page",
 }
 MEASURED_IN_SMOKE = ("floor", "legato", "starlette")
-BENCH_PACKAGES = ("starlette", "fastapi", "litestar", "django", "matplotlib")
+# Rows on granian (issue 18) that the smoke run must measure, by scenario.
+GRANIAN_MEASURED = {
+    1: ("floor-granian", "legato-granian", "starlette-granian"),
+    2: ("floor-granian", "legato-granian", "starlette-granian"),
+    3: ("floor-granian", "legato-granian"),
+    6: ("legato-granian", "legato-mw-granian"),
+}
+BENCH_PACKAGES = ("starlette", "fastapi", "litestar", "django", "matplotlib", "granian")
 
 
 def require_bench_packages() -> None:
@@ -106,8 +114,23 @@ def test_smoke_run_measures_every_scenario_and_writes_the_report(tmp_path: Path)
         assert (tmp_path / "charts" / f"{slug}.png").read_bytes().startswith(b"\x89PNG")
     assert page.index("\n## 7. ") < page.index("\n## 8. ")  # sections in number order
     feed_table = page.split("\n## 8. ")[1].split("\n## ")[0]
-    assert "| server | req/s | p50 | p99 | vs Django | errors |" in feed_table
+    assert "| app | server | req/s | p50 | p99 | vs Django | errors |" in feed_table
     feed = next(scenario for scenario in results["scenarios"] if scenario["number"] == 8)
     for key, rounds in measured_rounds(feed).items():  # Django's row is the comparison
         assert rounds[0] is not None, key
         assert rounds[0]["requests"] > 0, key
+    check_granian_rows(results, page)
+
+
+def check_granian_rows(results: dict[str, Any], page: str) -> None:
+    by_number = {scenario["number"]: scenario for scenario in results["scenarios"]}
+    for number, keys in GRANIAN_MEASURED.items():
+        rounds = measured_rounds(by_number[number])
+        for key in keys:
+            assert rounds[key][0] is not None, (number, key)
+            assert rounds[key][0]["requests"] > 0, (number, key)
+    hello = page.split("\n## 1. ")[1].split("\n## ")[0]
+    assert "| vs uvicorn floor | vs granian floor |" in hello
+    assert "| Legato | granian |" in hello
+    assert "-m granian --interface asgi" in page
+    assert "hello JSON on granian: Legato >= 0.90x the floor on granian" in page
