@@ -6,8 +6,9 @@ awaits `request.auser()`, one SQLAlchemy query through `request.db`, and `render
 a Jinja2 template. The app runs `SessionMiddleware` and `AuthenticationMiddleware` and
 nothing else, as the Django app does. `create_app` keeps sessions in the database
 (`session_store="db"`, the lookup Django makes); `create_app_with_signed_cookies` keeps
-them in the cookie, Legato's default. Both read the SQLite file named by BENCH_FEED_DB,
-built by `python -m bench.feed_build`.
+them in the cookie, Legato's default. Both read the database named by BENCH_FEED_DB,
+built by `python -m bench.feed_build`: a SQLite file's path (aiosqlite) or a
+`postgresql://` URL (asyncpg).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "create_app_with_signed_cookies",
     "database_url",
     "latest_posts",
+    "sqlalchemy_url",
 ]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -87,13 +89,23 @@ urlpatterns = [
 
 
 def database_url() -> str:
+    """SQLAlchemy's URL for BENCH_FEED_DB: a SQLite file's path or a `postgresql://` URL."""
     try:
-        return f"sqlite+aiosqlite:///{os.environ['BENCH_FEED_DB']}"
+        database = os.environ["BENCH_FEED_DB"]
     except KeyError:
         raise RuntimeError(
-            "BENCH_FEED_DB is not set: it names the SQLite file `python -m bench.feed_build` "
-            "wrote; the benchmark runner sets it."
+            "BENCH_FEED_DB is not set: it names the SQLite file or the PostgreSQL URL "
+            "`python -m bench.feed_build` wrote into; the benchmark runner sets it."
         ) from None
+    return sqlalchemy_url(database)
+
+
+def sqlalchemy_url(database: str) -> str:
+    """SQLAlchemy's URL for a SQLite file's path or a `postgresql://` URL."""
+    scheme, separator, rest = database.partition("://")
+    if separator and scheme in ("postgresql", "postgres"):
+        return f"postgresql+asyncpg://{rest}"
+    return f"sqlite+aiosqlite:///{database}"
 
 
 def _app(session_store: str) -> App:
