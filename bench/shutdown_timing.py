@@ -155,7 +155,11 @@ def measure(server: str, grace: float, slow: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.shutdown_timing")
-    parser.add_argument("--server", choices=["legato", "legato-granian", "uvicorn", "granian", "gunicorn"], default="legato")
+    parser.add_argument(
+        "--server",
+        choices=["legato", "legato-granian", "uvicorn", "granian", "gunicorn"],
+        default="legato",
+    )
     parser.add_argument("--grace", type=float, default=5.0)
     parser.add_argument("--slow", action="store_true", help="also a view sleeping 30 s")
     arguments = parser.parse_args(argv)
