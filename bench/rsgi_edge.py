@@ -8,8 +8,10 @@ Two shapes, both sharing everything after the server edge with `ASGIHandler`:
   synchronous `protocol.response_bytes` call instead of two ASGI messages.
 
 Lifespan: granian calls `__rsgi_init__(loop)` before serving and `__rsgi_del__(loop)`
-after; they run the app's start-up and shut-down on that loop. Only what the hello and
-items views need is here: it is a measurement, not an adapter to serve with.
+after; they run the app's start-up and shut-down on that loop. `FastEdge` reaches into
+the handler's private steps, and neither edge handles mount points, websockets or
+shut-down draining: this is a measurement (bench/rsgi_compare.py; the decision is in
+docs/decisions.md, "No RSGI entry"), not an adapter to serve with.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from typing import Any
 
 import orjson
 
+from bench.apps.floor import _item
+from bench.apps.legato_app import create_app
+from bench.apps.settings import HELLO
 from legato import App
 from legato.context import current_app
 from legato.handlers.asgi import ASGIHandler, ClientDisconnected
@@ -38,21 +43,15 @@ _DISCONNECT = {"type": "http.disconnect"}
 
 
 def create_adapter_edge() -> AdapterEdge:
-    from bench.apps.legato_app import create_app
-
     return AdapterEdge(create_app())
 
 
 def create_fast_edge() -> FastEdge:
-    from bench.apps.legato_app import create_app
-
     return FastEdge(create_app())
 
 
 def create_bare_rsgi() -> Any:
     """The floor's work (bench/apps/floor.py) answered through RSGI: the server's share."""
-    from bench.apps.floor import _item
-    from bench.apps.settings import HELLO
 
     async def app(scope: Any, protocol: Any) -> None:
         path = scope.path
@@ -70,6 +69,8 @@ def create_bare_rsgi() -> Any:
 
 
 class AdapterEdge:
+    """An RSGI app whose requests the app's `ASGIHandler` serves, through adapters."""
+
     def __init__(self, app: App) -> None:
         self.app = app
         self.state: dict[str, Any] = {}
@@ -88,10 +89,13 @@ class AdapterEdge:
 
 
 class FastEdge(AdapterEdge):
+    """`AdapterEdge`, with `ASGIHandler.__call__`'s in-memory fast path answered by RSGI."""
+
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         handler = self.handler or self.app.build()
         task = _current_task()
-        assert task is not None
+        if task is None:
+            raise RuntimeError("granian runs each RSGI call in an asyncio task.")
         request, ready, prefixed = handler._request_for(asgi_scope(scope, self.state))
         token = current_resolver.set(handler.resolver)
         app_token = current_app.set(handler.app)
@@ -164,6 +168,8 @@ def str_headers(response: HttpResponse) -> list[tuple[str, str]]:
 
 
 class Receiver:
+    """ASGI `receive` over an RSGI protocol: the body's chunks, then the disconnect."""
+
     __slots__ = ("chunks", "done", "protocol")
 
     def __init__(self, protocol: Any) -> None:
@@ -186,6 +192,8 @@ class Receiver:
 
 
 class Sender:
+    """ASGI `send` over an RSGI protocol: one `response_bytes`, or a response stream."""
+
     __slots__ = ("headers", "protocol", "status", "stream")
 
     def __init__(self, protocol: Any) -> None:
