@@ -13,7 +13,8 @@ the server's processes spent per request (user + system, all threads, from
 ASGI and to the bare ASGI app (the floor). Requests/s is what the rule in issue 18 asks
 about; CPU per request is its steadier reading on a machine whose other tenants take
 turns on the server's core (requests/s of a saturated server = 1 / CPU per request).
-The RSGI edges measured are in bench/rsgi_edge.py.
+The RSGI edges measured are in bench/rsgi_edge.py; the figures, and why Legato has no
+RSGI entry, are in docs/decisions.md ("No RSGI entry").
 """
 
 from __future__ import annotations
