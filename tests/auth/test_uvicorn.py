@@ -1,4 +1,5 @@
-"""Logins on a real uvicorn server: the stall detector stays silent, the session works."""
+"""Logins on a real server (uvicorn and granian): the stall detector stays silent, the
+session works."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.servers import legato_process, output_of
+from tests.integration.servers import SERVERS, legato_process, output_of, server_options
 
 pytestmark = pytest.mark.integration
 
@@ -23,12 +24,14 @@ async def log_in(base_url: str, password: str) -> httpx.Response:
         return response
 
 
-def test_concurrent_logins_do_not_stall_the_loop(tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_concurrent_logins_do_not_stall_the_loop(tmp_path: Path, server: str) -> None:
     env = {
         "LEGATO_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'users.sqlite3'}",
         "LEGATO_STALL_THRESHOLD": "0.1",
     }
-    with legato_process("tests.auth.server_app:app", env=env) as (base_url, process):
+    options = server_options(server)
+    with legato_process("tests.auth.server_app:app", *options, env=env) as (base_url, process):
         # One login first: start-up and first uses (SQLAlchemy compiles code on the loop
         # the first time) are not what this test is about.
         assert asyncio.run(log_in(base_url, "ada's password")).status_code == 302

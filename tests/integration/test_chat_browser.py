@@ -1,6 +1,7 @@
 """Two headless Chromium pages in one chat room exchange messages (WebSocket and the
 SSE + POST fallback); a screenshot is kept in test-artifacts/chat.png. Through a Redis
-outage, the pages reconnect by themselves and fill the gap from the history."""
+outage, the pages reconnect by themselves and fill the gap from the history. Both run on
+uvicorn and on granian."""
 
 from __future__ import annotations
 
@@ -13,19 +14,27 @@ from tests.channels.redis_server import redis_process
 from tests.integration.servers import (
     ARTIFACTS,
     CHROMIUM_ARGS,
+    SERVERS,
     free_port,
     legato_server,
     require_binary,
+    server_options,
 )
 
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(scope="module", params=SERVERS)
+def options(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """The `legato run` options of the server each test starts."""
+    return server_options(request.param)
+
+
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base_url(tmp_path_factory: pytest.TempPathFactory, options: tuple[str, ...]) -> Iterator[str]:
     database = Path(tmp_path_factory.mktemp("browser")) / "chat.sqlite3"
     env = {"LEGATO_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
-    with legato_server("examples.chat.app:app", env=env) as url:
+    with legato_server("examples.chat.app:app", *options, env=env) as url:
         yield url
 
 
@@ -68,7 +77,9 @@ def test_two_browser_pages_chat_in_one_room(base_url: str) -> None:
     assert (ARTIFACTS / "chat.png").stat().st_size > 10_000
 
 
-def test_pages_reconnect_and_fill_the_gap_after_a_redis_outage(tmp_path: Path) -> None:
+def test_pages_reconnect_and_fill_the_gap_after_a_redis_outage(
+    tmp_path: Path, options: tuple[str, ...]
+) -> None:
     chromium = require_binary("chromium", "chromium")
     from playwright.sync_api import expect, sync_playwright
 
@@ -76,7 +87,8 @@ def test_pages_reconnect_and_fill_the_gap_after_a_redis_outage(tmp_path: Path) -
     env = {"LEGATO_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}"}
     with redis_process(port) as (url, redis):
         env["LEGATO_CHANNELS_URL"] = url
-        with legato_server("examples.chat.app:app", env=env) as base, sync_playwright() as pw:
+        server = legato_server("examples.chat.app:app", *options, env=env)
+        with server as base, sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             try:
                 alice = browser.new_page()

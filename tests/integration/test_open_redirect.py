@@ -1,7 +1,8 @@
 """APPEND_SLASH on real servers: a path that starts with "//" is never redirected off-site.
 
 The servers decode the request target themselves (`/%2F/x` arrives as `///x`), so this is
-checked with raw request lines on uvicorn (`legato run`) and gunicorn (`as_wsgi()`).
+checked with raw request lines on uvicorn and granian (`legato run`) and gunicorn
+(`as_wsgi()`).
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ from urllib.parse import urlsplit
 import pytest
 
 from legato.http import url_has_allowed_host_and_scheme
-from tests.integration.servers import gunicorn_process, legato_server
+from tests.integration.servers import SERVERS, gunicorn_process, legato_server, server_options
 
 pytestmark = pytest.mark.integration
 
 TARGETS = ["//evil.example", "///evil.example", "/%2F/evil.example", "//evil.example/x"]
 
 
-@pytest.fixture(scope="module", params=["uvicorn", "gunicorn"])
+@pytest.fixture(scope="module", params=[*SERVERS, "gunicorn"])
 def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    if request.param == "uvicorn":
-        with legato_server("tests.integration.apps.flatpages:app") as url:
+    if request.param in SERVERS:
+        options = server_options(request.param)
+        with legato_server("tests.integration.apps.flatpages:app", *options) as url:
             yield url
     else:
         with gunicorn_process("tests.integration.apps.flatpages:application") as (url, _):

@@ -1,6 +1,6 @@
 """The showcase's and the chat's pages, rendered from templates, in headless Chromium:
 each page renders its content with its styles, the clock ticks, a message's HTML stays
-text. Screenshots are kept in test-artifacts/pages-*.png."""
+text, on uvicorn and on granian. Screenshots are kept in test-artifacts/pages-*.png."""
 
 from __future__ import annotations
 
@@ -11,16 +11,26 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.servers import ARTIFACTS, CHROMIUM_ARGS, legato_server, require_binary
+from tests.integration.servers import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    SERVERS,
+    legato_server,
+    require_binary,
+    server_options,
+)
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module", params=SERVERS)
+def base_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     database = Path(tmp_path_factory.mktemp("pages")) / "showcase.sqlite3"
     env = {"LEGATO_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
-    with legato_server("examples.showcase.app:app", env=env) as url:
+    options = server_options(request.param)
+    with legato_server("examples.showcase.app:app", *options, env=env) as url:
         yield url
 
 

@@ -1,4 +1,4 @@
-"""The data layer on a real PostgreSQL server (asyncpg), under a real uvicorn."""
+"""The data layer on a real PostgreSQL server (asyncpg), under uvicorn and granian."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.integration.postgres import postgres_server
-from tests.integration.servers import legato_server
+from tests.integration.servers import SERVERS, legato_server, server_options
 
 pytestmark = pytest.mark.integration
 
@@ -21,10 +21,11 @@ def database_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def base_url(database_url: str) -> Iterator[str]:
+@pytest.fixture(scope="module", params=SERVERS)
+def base_url(request: pytest.FixtureRequest, database_url: str) -> Iterator[str]:
     env = {"LEGATO_DATABASE_URL": database_url}
-    with legato_server("tests.integration.apps.dbapp:app", env=env) as url:
+    options = server_options(request.param)
+    with legato_server("tests.integration.apps.dbapp:app", *options, env=env) as url:
         yield url
 
 

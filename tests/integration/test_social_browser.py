@@ -1,7 +1,7 @@
 """Two people in two headless Chromium contexts use the social example through its pages,
 each on another worker process (one SQLite file, one redis-server): sign up (which logs
-in), follow, and a post appears live on the follower's open home page; log out. Screenshots are kept
-in test-artifacts/social-*.png."""
+in), follow, and a post appears live on the follower's open home page; log out. On uvicorn
+and on granian. Screenshots are kept in test-artifacts/social-*.png."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from tests.channels.redis_server import running_redis
-from tests.integration.servers import ARTIFACTS, CHROMIUM_ARGS, legato_process, require_binary
+from tests.integration.servers import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    SERVERS,
+    legato_process,
+    require_binary,
+    server_options,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -21,8 +28,11 @@ WAIT_MS = 10_000  # the longest any step may take
 APP = "examples.social.app:app"
 
 
-@pytest.fixture(scope="module")
-def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+@pytest.fixture(scope="module", params=SERVERS)
+def two_workers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    options = server_options(request.param)
     database = Path(tmp_path_factory.mktemp("social")) / "social.sqlite3"
     with running_redis() as redis_url:
         env = {
@@ -35,8 +45,8 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         }
         # One after the other: the second finds the tables the first created.
         with (
-            legato_process(APP, env=env) as (first, _),
-            legato_process(APP, env=env) as (second, _),
+            legato_process(APP, *options, env=env) as (first, _),
+            legato_process(APP, *options, env=env) as (second, _),
         ):
             yield first, second
 

@@ -8,7 +8,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.integration.servers import gunicorn_process, legato_process, output_of
+from tests.integration.servers import (
+    SERVERS,
+    gunicorn_process,
+    legato_process,
+    output_of,
+    server_options,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -16,10 +22,11 @@ ENV = {"LEGATO_STALL_THRESHOLD": "0.1"}
 APP = "tests/integration/apps/stalls.py"
 
 
-@pytest.fixture(scope="module", params=["uvicorn", "gunicorn"])
+@pytest.fixture(scope="module", params=[*SERVERS, "gunicorn"])
 def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, object]]:
-    if request.param == "uvicorn":
-        with legato_process("tests.integration.apps.stalls:app", env=ENV) as started:
+    if request.param in SERVERS:
+        options = server_options(request.param)
+        with legato_process("tests.integration.apps.stalls:app", *options, env=ENV) as started:
             yield started
     else:
         target = "tests.integration.apps.stalls:application"
