@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bench.scenarios import HELLO_PATH, ITEM_PATH, expected_body
+from bench.servers import end_process, granian_arguments
 from bench.wrk import run_wrk
 
 __all__ = ["SERVERS", "main"]
@@ -82,39 +83,12 @@ class Running:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        self.log.close()
+        end_process(self.process, self.log, grace=15)
 
 
 def granian_command(spec: ServerSpec, port: int) -> list[str]:
-    granian = os.path.join(os.path.dirname(sys.executable), "granian")
-    return [
-        "taskset",
-        "-c",
-        str(SERVER_CPU),
-        granian,
-        "--interface",
-        spec.interface,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--loop",
-        "uvloop",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        "--factory",
-        spec.target,
-    ]
+    pin = ["taskset", "-c", str(SERVER_CPU)]
+    return [*pin, sys.executable, "-m", *granian_arguments(spec.target, port, spec.interface)]
 
 
 def start(spec: ServerSpec) -> Running:

@@ -78,12 +78,17 @@ def _uvicorn_arguments(target: str, port: int) -> list[str]:
 
 
 def _granian_arguments(target: str, port: int) -> list[str]:
+    return granian_arguments(target, port)
+
+
+def granian_arguments(target: str, port: int, interface: str = "asgi") -> list[str]:
+    """`python -m` arguments serving the factory `target` on one granian worker."""
     # One runtime thread: the worker's Rust side shares the server core with Python, as
     # uvicorn's parser does; HTTP/1 only, as uvicorn serves (wrk speaks nothing else).
     return [
         "granian",
         "--interface",
-        "asgi",
+        interface,
         "--factory",
         "--host",
         "127.0.0.1",
@@ -137,14 +142,19 @@ class Server:
         return self.log.read().decode(errors="replace")[-4000:]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        self.log.close()
+        end_process(self.process, self.log)
+
+
+def end_process(process: subprocess.Popen[bytes], log: IO[bytes], grace: float = 10) -> None:
+    """Stop a server started here (SIGTERM, then SIGKILL after `grace` s); close its log."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+    log.close()
 
 
 @dataclass
