@@ -38,8 +38,7 @@ from pathlib import Path
 
 from bench.environment import describe_environment
 from bench.feed_data import USERS
-from bench.measure import Preset, RunOptions
-from bench.measure import _run as run_scenario
+from bench.measure import Preset, RunOptions, run_scenario
 from bench.results import ScenarioResult
 from bench.scenarios import FEED_PAGE, Row, Scenario
 from bench.servers import ROOT, server_pool

@@ -27,7 +27,7 @@ from bench.servers import Server, ServerError, ServerPool, fetch_json, server_po
 from bench.variants import UVICORN
 from bench.wrk import FEED_SCRIPT, SCRIPT, WrkResult, run_wrk, wrk_command
 
-__all__ = ["Preset", "RunOptions", "run_scenarios"]
+__all__ = ["Preset", "RunOptions", "run_scenario", "run_scenarios"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +79,9 @@ def run_scenarios(options: RunOptions) -> list[ScenarioResult]:
                     with server_pool(
                         options.server_cpu, options.preset.sleep, environment
                     ) as fresh:
-                        results.append(_run(scenario, fresh, options, scratch))
+                        results.append(run_scenario(scenario, fresh, options, scratch))
                 else:
-                    results.append(_run(scenario, shared, options, scratch))
+                    results.append(run_scenario(scenario, shared, options, scratch))
                 # Idle servers still wake up on the server core; keep only those needed.
                 shared.retain(
                     {row.variant.key for later in chosen[index + 1 :] for row in later.rows}
@@ -97,9 +97,10 @@ def _prepare(chosen: list[Scenario], scratch: Path) -> dict[str, str]:
     return {"BENCH_FEED_DB": str(build_feed_database(scratch))}
 
 
-def _run(
+def run_scenario(
     scenario: Scenario, pool: ServerPool, options: RunOptions, scratch: Path
 ) -> ScenarioResult:
+    """Measure one scenario, built-in or not, on servers from `pool`."""
     _say(f"scenario {scenario.number}: {scenario.title}")
     preset = options.preset
     servers = {row.key: pool.get(row.variant) for row in scenario.rows}
