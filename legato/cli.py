@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--reload", action="store_true", help="restart when code changes")
     run.add_argument("--log-level", default="info")
     run.add_argument(
+        "--root-path",
+        type=_root_path,
+        default="",
+        help="the path prefix a proxy strips before requests reach the app, e.g. /shop",
+    )
+    run.add_argument(
         "--server",
         choices=SERVERS,
         default=None,
@@ -88,6 +94,16 @@ def load_app(target: str) -> Any:
         ) from None
 
 
+def _root_path(value: str) -> str:
+    """`--root-path`: "" or a path from "/", without the trailing slash ("/shop")."""
+    prefix = value.rstrip("/")
+    if prefix and (not prefix.startswith("/") or "//" in prefix or "\\" in prefix):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a path prefix: give one such as /shop (or nothing)."
+        )
+    return prefix
+
+
 def _server(options: argparse.Namespace) -> str:
     server = options.server or os.environ.get("LEGATO_SERVER") or "uvicorn"
     if server not in SERVERS:
@@ -114,6 +130,7 @@ def _run(options: argparse.Namespace) -> int:
             log_level=options.log_level,
             shutdown_grace=grace,
             config=config,  # its request-head limits
+            root_path=options.root_path,
         )
         return 0
     return _run_uvicorn(options, config, grace)
@@ -139,6 +156,7 @@ def _run_uvicorn(options: argparse.Namespace, config: Any, grace: float | None) 
         ws_max_size=ws_max_size + 1024,
         # httptools with a bounded request head: size, and time to arrive.
         http=http_protocol(config),
+        root_path=options.root_path,
     )
     return 0
 

@@ -33,3 +33,13 @@ def test_an_unknown_legato_server_is_a_clear_error(
     monkeypatch.setenv("LEGATO_SERVER", "hypercorn")
     assert main(["run", "examples.seeds.urls:urlpatterns"]) == 2
     assert "LEGATO_SERVER='hypercorn': expected one of uvicorn, granian" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("root_path", ["shop", "//evil.example", "/a//b", "/\\evil"])
+def test_a_root_path_that_is_not_a_path_prefix_is_refused(
+    root_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "examples.showcase.app:app", "--root-path", root_path])
+    assert exited.value.code == 2
+    assert "is not a path prefix: give one such as /shop" in capsys.readouterr().err

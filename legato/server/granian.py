@@ -62,8 +62,12 @@ def run(
     log_level: str = "info",
     shutdown_grace: float | None = None,
     config: object = None,
+    root_path: str = "",
 ) -> None:
-    """Serve `target` ("module:attribute") on granian's ASGI interface until stopped."""
+    """Serve `target` ("module:attribute") on granian's ASGI interface until stopped.
+
+    `root_path` is the prefix a proxy strips ("/shop"): granian's `url_path_prefix`.
+    """
     try:
         from granian import Granian
         from granian.constants import Interfaces
@@ -75,6 +79,8 @@ def run(
     options: dict[str, Any] = {}
     if shutdown_grace is not None:
         options["workers_kill_timeout"] = math.ceil(shutdown_grace) + BACKSTOP
+    if root_path:
+        options["url_path_prefix"] = root_path
     server = Granian(
         target,
         address=host,

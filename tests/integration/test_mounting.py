@@ -1,8 +1,8 @@
 """An app mounted under a prefix on real servers: uvicorn with --root-path, granian with
 --url-path-prefix, gunicorn with SCRIPT_NAME, and App(force_script_name=...) behind a
 proxy that strips the prefix. Each server answers a handful of requests; the links it
-builds must carry the prefix. (`legato run` has no root path option: the ASGI servers
-are started with their own command lines.)"""
+builds must carry the prefix. The ASGI servers are started with their own command lines
+and with `legato run --root-path`, which passes the prefix to either."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ from contextlib import AbstractContextManager, contextmanager
 import httpx
 import pytest
 
-from tests.integration.servers import SERVERS, free_port, running
+from tests.integration.servers import (
+    SERVERS,
+    free_port,
+    legato_server,
+    running,
+    server_options,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -88,6 +94,14 @@ def test_root_path_behind_a_proxy_that_strips_it(server: str, root_path: str) ->
     # reaches the server as /where/. uvicorn 0.55 puts the root back into `path`,
     # granian 2.8 does not: the app must read both alike.
     with asgi_server(server, f"{MODULE}:app", root_path) as base:
+        assert answers(base, "") == expected("/prefix")
+
+
+@pytest.mark.parametrize("root_path", ["/prefix", "/prefix/"])
+@pytest.mark.parametrize("server", SERVERS)
+def test_legato_run_root_path(server: str, root_path: str) -> None:
+    options = ("--root-path", root_path, *server_options(server))
+    with legato_server(f"{MODULE}:app", *options) as base:
         assert answers(base, "") == expected("/prefix")
 
 
