@@ -48,7 +48,7 @@ class ServerError(RuntimeError):
 
 def server_command(variant: Variant, port: int, cpu: int | None) -> list[str]:
     pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
-    commands = {UVICORN: _uvicorn_arguments, GRANIAN: _granian_arguments}
+    commands = {UVICORN: _uvicorn_arguments, GRANIAN: granian_arguments}
     if variant.server not in commands:
         raise ValueError(
             f"{variant.key} asks for server {variant.server!r}; choose one of {sorted(commands)}."
@@ -75,10 +75,6 @@ def _uvicorn_arguments(target: str, port: int) -> list[str]:
         "--log-level",
         "warning",
     ]
-
-
-def _granian_arguments(target: str, port: int) -> list[str]:
-    return granian_arguments(target, port)
 
 
 def granian_arguments(target: str, port: int, interface: str = "asgi") -> list[str]:

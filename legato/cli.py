@@ -21,7 +21,7 @@ from legato.exceptions import ImproperlyConfigured
 
 __all__ = ["SERVERS", "load_app", "main"]
 
-# uvicorn first: the default, until granian passes the same integration tests.
+# uvicorn first: the default (docs/decisions.md says why granian is not).
 SERVERS = ("uvicorn", "granian")
 
 
@@ -117,46 +117,39 @@ def _run(options: argparse.Namespace) -> int:
     server = _server(options)
     app = load_app(options.app)  # fail here, with our message, rather than in the server
     config = getattr(app, "config", None)
-    grace = getattr(config, "shutdown_grace", None)
+    # What both servers take alike. Requests in flight at shut-down get the app's grace
+    # period, then are cut.
+    served: dict[str, Any] = {
+        "host": options.host,
+        "port": options.port,
+        "workers": options.workers,
+        "reload": options.reload,
+        "log_level": options.log_level,
+        "shutdown_grace": getattr(config, "shutdown_grace", None),
+        "root_path": options.root_path,
+    }
     if server == "granian":
         from legato.server import granian
 
-        granian.run(
-            options.app,
-            host=options.host,
-            port=options.port,
-            workers=options.workers,
-            reload=options.reload,
-            log_level=options.log_level,
-            shutdown_grace=grace,
-            config=config,  # its request-head limits
-            root_path=options.root_path,
-        )
+        granian.run(options.app, config=config, **served)  # config: its head limits
         return 0
-    return _run_uvicorn(options, config, grace)
+    return _run_uvicorn(options.app, config, served)
 
 
-def _run_uvicorn(options: argparse.Namespace, config: Any, grace: float | None) -> int:
+def _run_uvicorn(target: str, config: Any, served: dict[str, Any]) -> int:
     from legato.server import uvicorn
     from legato.server.protocols import http_protocol
 
     ws_max_size = getattr(config, "websocket_max_message_size", None) or 16 * 1024 * 1024
     uvicorn.run(
-        options.app,
-        host=options.host,
-        port=options.port,
-        workers=options.workers,
-        reload=options.reload,
-        log_level=options.log_level,
+        target,
         lifespan="on",
-        # Requests in flight at shut-down get the app's grace period, then are cut.
-        shutdown_grace=grace,
         # The app closes larger messages with 1009 itself; the server's frame limit must
         # not be the one that cuts first.
         ws_max_size=ws_max_size + 1024,
         # httptools with a bounded request head: size, and time to arrive.
         http=http_protocol(config),
-        root_path=options.root_path,
+        **served,
     )
     return 0
 

@@ -11,44 +11,27 @@ from typing import Any
 
 import pytest
 
-from tests.channels.redis_server import running_redis
 from tests.integration.servers import (
     ARTIFACTS,
     CHROMIUM_ARGS,
     SERVERS,
-    legato_process,
     require_binary,
-    server_options,
 )
+from tests.integration.social import two_social_workers
 
 pytestmark = pytest.mark.integration
 
 PASSWORD = "correct horse battery staple"
 WAIT_MS = 10_000  # the longest any step may take
-APP = "examples.social.app:app"
 
 
 @pytest.fixture(scope="module", params=SERVERS)
 def two_workers(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
-    options = server_options(request.param)
     database = Path(tmp_path_factory.mktemp("social")) / "social.sqlite3"
-    with running_redis() as redis_url:
-        env = {
-            "LEGATO_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-            "LEGATO_CHANNELS_URL": redis_url,
-            "LEGATO_SESSION_STORE": "redis",
-            "LEGATO_SECRET_KEY": "shared by both workers, as in a deployment",
-            "LEGATO_PASSWORD_HASH_MEMORY_COST": "8192",
-            "LEGATO_PASSWORD_HASH_TIME_COST": "1",
-        }
-        # One after the other: the second finds the tables the first created.
-        with (
-            legato_process(APP, *options, env=env) as (first, _),
-            legato_process(APP, *options, env=env) as (second, _),
-        ):
-            yield first, second
+    with two_social_workers(request.param, f"sqlite+aiosqlite:///{database}") as workers:
+        yield workers
 
 
 def sign_up(page: Any, base: str, username: str) -> None:

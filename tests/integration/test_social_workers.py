@@ -12,34 +12,22 @@ import httpx
 import orjson
 import pytest
 
-from tests.channels.redis_server import running_redis
 from tests.integration.postgres import postgres_server
-from tests.integration.servers import SERVERS, legato_process, server_options
+from tests.integration.servers import SERVERS
+from tests.integration.social import two_social_workers
 
 pytestmark = pytest.mark.integration
 
-APP = "examples.social.app:app"
 PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module", params=SERVERS)
 def two_workers(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
-    options = server_options(request.param)
-    with postgres_server() as database_url, running_redis() as redis_url:
-        env = {
-            "LEGATO_DATABASE_URL": database_url,
-            "LEGATO_CHANNELS_URL": redis_url,
-            "LEGATO_SESSION_STORE": "redis",
-            "LEGATO_SECRET_KEY": "shared by both workers, as in a deployment",
-            "LEGATO_PASSWORD_HASH_MEMORY_COST": "8192",
-            "LEGATO_PASSWORD_HASH_TIME_COST": "1",
-        }
-        # One after the other: the second finds the tables the first created.
-        with (
-            legato_process(APP, *options, env=env) as (first, _),
-            legato_process(APP, *options, env=env) as (second, _),
-        ):
-            yield first, second
+    with (
+        postgres_server() as database_url,
+        two_social_workers(request.param, database_url) as workers,
+    ):
+        yield workers
 
 
 @contextmanager
